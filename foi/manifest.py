@@ -1,0 +1,91 @@
+"""data/manifest.yml: what each release is. Checked in full before any file is read."""
+import hashlib
+import re
+from pathlib import Path
+
+import yaml
+
+from .errors import ReleaseError
+from .schema import ROW_FIELDS
+
+KINDS = ("rows", "counts")
+REQUIRED = ["id", "kind", "file", "title", "authority", "source_url", "licence", "is_sample"]
+OPTIONAL = ["foi_reference", "requested", "answered", "description", "sha256", "sheet", "encoding",
+            "columns", "table", "counts", "counts_matching", "period"]
+
+
+def load(path):
+    path = Path(path)
+    if not path.exists():
+        raise ReleaseError(path, "the manifest does not exist", "create it; see README.md, 'Using your own release'")
+    try:
+        manifest = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        raise ReleaseError(path, f"this is not valid YAML ({getattr(e, 'problem', None) or e})",
+                           "check the indentation and quoting near this line (a value with ':' needs quotes)",
+                           line=mark.line + 1 if mark else None) from None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("releases"), list) or not manifest["releases"]:
+        raise ReleaseError(path, "the manifest has no `releases:` list", "add at least one release; see README.md")
+    ids = set()
+    for number, release in enumerate(manifest["releases"], 1):
+        check_release(path, number, release, ids)
+    return manifest
+
+
+def check_release(path, number, release, ids):
+    where = f"release {number}" + (f" ({release.get('id')})" if isinstance(release, dict) and release.get("id") else "")
+
+    def fail(problem, fix):
+        raise ReleaseError(path, f"{where}: {problem}", fix)
+
+    if not isinstance(release, dict):
+        fail("is not a mapping of keys to values", "write it as `- id: ...` followed by indented `key: value` lines")
+    missing = [k for k in REQUIRED if k not in release or release[k] in (None, "")]
+    if missing:
+        fail(f"is missing {', '.join(missing)}", "add them; every release says what it is and where it came from")
+    unknown = sorted(set(release) - set(REQUIRED) - set(OPTIONAL))
+    if unknown:
+        fail(f"has keys this build does not know: {', '.join(unknown)}",
+             f"check the spelling; the keys are {', '.join(REQUIRED + OPTIONAL)}")
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", str(release["id"])):
+        fail(f"id {release['id']!r} should be lower case letters, digits and hyphens", "rename it, e.g. tvp-cautions-2017")
+    if release["id"] in ids:
+        fail(f"id {release['id']!r} is used twice", "give each release its own id")
+    ids.add(release["id"])
+    if release["kind"] not in KINDS:
+        fail(f"kind {release['kind']!r} is not one of {', '.join(KINDS)}",
+             "use `rows` for one row per crime, `counts` for a published table of counts")
+    if not isinstance(release["is_sample"], bool):
+        fail("is_sample must be true or false", "write `is_sample: false` for a real release")
+    if release["kind"] == "rows":
+        columns = release.get("columns") or {}
+        if not isinstance(columns, dict) or set(columns) - set(ROW_FIELDS):
+            fail(f"`columns:` maps fields this build does not know: {', '.join(sorted(set(columns) - set(ROW_FIELDS)))}",
+                 f"the fields are {', '.join(ROW_FIELDS)}")
+    else:
+        if not release.get("table") or not re.fullmatch(r"[a-z][a-z0-9_]*", str(release["table"])):
+            fail("a counts release needs `table:`, a lower-case name like buckinghamshire_as_published",
+                 "add `table: <name>`")
+        if not release.get("counts") and not release.get("counts_matching"):
+            fail("a counts release needs `counts:` (the list of count columns) or `counts_matching:` (a pattern)",
+                 "list the columns that hold numbers of crimes")
+    file = path.parent / release["file"]
+    if not file.exists():
+        fail(f"file {release['file']!r} does not exist (looked in {path.parent}/)",
+             "put the file in data/ or correct `file:`")
+    if file.suffix.lower() not in (".csv", ".xlsx", ".txt"):
+        fail(f"file {release['file']!r} is neither .csv nor .xlsx", "export the sheet as CSV UTF-8 or .xlsx")
+    if release.get("sha256"):
+        actual = sha256(file)
+        if actual != str(release["sha256"]).lower():
+            fail(f"file {release['file']!r} has sha256 {actual}, not the {release['sha256']} the manifest pins",
+                 "if the file was replaced on purpose, update `sha256:`; otherwise restore the original file")
+
+
+def sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()

@@ -1,0 +1,177 @@
+"""From a release file to its header and data rows, as FOI officers really send them.
+
+- encodings: UTF-8, UTF-8 with a byte-order mark, Windows-1252 (checked before a row is read);
+- line endings: LF, CRLF or CR only (Python's csv module reads all three);
+- XLSX: converted with csvkit's in2csv, from the sheet the manifest names;
+- title rows above the header and note rows below the data are kept as the release's notes;
+- "Total" rows are set aside for checking; blank rows are counted and skipped.
+Rows are streamed: nothing here holds more than one row of a large file.
+"""
+import codecs
+import csv
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from .clean import TOTAL_LABEL
+from .errors import ReleaseError
+
+csv.field_size_limit(10 * 1024 * 1024)
+HEADER_SEARCH_ROWS = 50
+MAX_FIELD_CHARS = 100_000
+
+
+def sniff(path, display):
+    """Check the whole file decodes before any row is loaded. Returns (encoding, line endings, lines)."""
+    size = os.path.getsize(path)
+    if size == 0:
+        raise ReleaseError(display, "the file is empty (0 bytes)",
+                           "check the right file was saved; re-export it from the spreadsheet")
+    with open(path, "rb") as f:
+        head = f.read(4)
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise ReleaseError(display, "the file is UTF-16, which this build does not read",
+                           "save it again as 'CSV UTF-8' (Excel: File > Save As > CSV UTF-8)")
+    encoding = "utf-8-sig" if head[:3] == codecs.BOM_UTF8 else "utf-8"
+    for candidate in (encoding, "cp1252"):
+        decoder = codecs.getincrementaldecoder(candidate)()
+        line, endings = 1, set()
+        with open(path, "rb") as f:
+            try:
+                while chunk := f.read(1 << 20):
+                    decoder.decode(chunk)
+                    line += chunk.count(b"\n") or chunk.count(b"\r")
+                    endings.update(_endings(chunk))
+                decoder.decode(b"", final=True)
+                return candidate, "/".join(sorted(endings)) or "none", line
+            except UnicodeDecodeError as e:
+                bad_line = _line_of_offset(path, f.tell() - len(chunk) + e.start)
+                error = (bad_line, chunk[e.start:e.start + 4])
+    bad_line, sample = error
+    raise ReleaseError(display, f"bytes {sample!r} are neither UTF-8 nor Windows-1252 text",
+                       "open the file in a spreadsheet and save it as 'CSV UTF-8', or set `encoding:` "
+                       "for this release in data/manifest.yml", line=bad_line)
+
+
+def _endings(chunk):
+    crlf = chunk.count(b"\r\n")
+    found = set()
+    if crlf:
+        found.add("CRLF")
+    if chunk.count(b"\n") > crlf:
+        found.add("LF")
+    if chunk.count(b"\r") > crlf:
+        found.add("CR")
+    return found
+
+
+def _line_of_offset(path, offset):
+    with open(path, "rb") as f:
+        before = f.read(offset)
+    return (before.count(b"\n") or before.count(b"\r")) + 1
+
+
+def xlsx_to_csv(path, sheet, display, out_path):
+    """Convert one sheet of a spreadsheet to CSV with csvkit's in2csv, every cell as text."""
+    in2csv = Path(sys.executable).with_name("in2csv")
+    command = [str(in2csv if in2csv.exists() else "in2csv"), "--no-inference", "--no-header-row"]
+    if sheet:
+        command += ["--sheet", str(sheet)]
+    sheets = subprocess.run([command[0], "--names", str(path)], capture_output=True, text=True)
+    if sheets.returncode != 0:
+        raise ReleaseError(display, "the spreadsheet could not be opened: "
+                           + (sheets.stderr.strip().splitlines() or ["unknown error"])[-1],
+                           "check it is a real .xlsx file (not renamed CSV or an old .xls); re-save it from Excel")
+    names = sheets.stdout.split("\n")[:-1]
+    if sheet and str(sheet) not in names:
+        raise ReleaseError(display, f"there is no sheet called {sheet!r}; the sheets are {', '.join(map(repr, names))}",
+                           "set `sheet:` for this release in data/manifest.yml to one of those names")
+    with open(out_path, "wb") as out:
+        done = subprocess.run(command + [str(path)], stdout=out, stderr=subprocess.PIPE, text=False)
+    if done.returncode != 0:
+        raise ReleaseError(display, "in2csv could not read the sheet: " + done.stderr.decode(errors="replace").strip(),
+                           "open it in Excel, check the sheet holds a plain table, and save it again")
+
+
+class Table:
+    """A release file's header, notes, and an iterator over its data rows.
+
+    `looks_like_header(cells)` decides which of the first rows is the header. Data rows come
+    from `rows()` as (line number, cells), padded to the header's width.
+    """
+
+    def __init__(self, path, display, encoding, looks_like_header, first_line_is_column_letters=False):
+        self.display, self.notes, self.totals = display, [], []
+        self.blank_rows = 0
+        self._file = open(path, encoding=encoding, newline="")
+        self._reader = csv.reader(self._file)
+        self._last_line = 0
+        if first_line_is_column_letters:  # in2csv --no-header-row writes a,b,c,... first
+            next(self._reader, None)
+            self._line_offset = 1
+        else:
+            self._line_offset = 0
+        for line, cells in self._numbered():
+            if looks_like_header(cells):
+                self.header_line, self.headers = line, [c.strip() for c in cells]
+                while self.headers and not self.headers[-1]:
+                    self.headers.pop()
+                break
+            if any(c.strip() for c in cells):
+                self.notes.append(" ".join(c.strip() for c in cells if c.strip()))
+            if line > HEADER_SEARCH_ROWS:
+                break
+        else:
+            self.close()
+            raise ReleaseError(display, "no header row found: the file has no rows with the expected column names",
+                               "check the file is the release, and that `columns:` in data/manifest.yml names its headers")
+        if not hasattr(self, "headers"):
+            self.close()
+            raise ReleaseError(display, f"no header row in the first {HEADER_SEARCH_ROWS} lines with the expected column names",
+                               "check `columns:` in data/manifest.yml names the headers this release uses")
+
+    def _numbered(self):
+        reader = self._reader
+        try:
+            for cells in reader:
+                start = self._last_line + 1
+                self._last_line = reader.line_num
+                yield start - self._line_offset, cells
+        except csv.Error as e:
+            raise ReleaseError(self.display, f"the CSV is malformed ({e})",
+                               "look for an unclosed quote (\") near this line and fix it",
+                               line=reader.line_num + 1 - self._line_offset) from None
+
+    def rows(self):
+        width, pending_notes = len(self.headers), []
+        for line, cells in self._numbered():
+            filled = [i for i, c in enumerate(cells) if c.strip()]
+            if not filled:
+                self.blank_rows += 1
+                continue
+            if any(len(cells[i]) > MAX_FIELD_CHARS for i in filled):
+                raise ReleaseError(self.display, f"a cell holds more than {MAX_FIELD_CHARS:,} characters",
+                                   "this is usually a stray quote joining many lines into one cell; fix the quoting",
+                                   line=line)
+            if TOTAL_LABEL.match(cells[filled[0]].strip()):
+                self.totals.append((line, cells + [""] * (width - len(cells))))
+                continue
+            if filled == [0] and width > 1:
+                pending_notes.append((line, cells[0].strip()))
+                continue
+            if pending_notes:
+                note_line, note = pending_notes[0]
+                raise ReleaseError(self.display, f"this row has only its first cell filled ({note[:60]!r}) but data rows follow it",
+                                   "fill in the rest of the row, or move the note below the data", line=note_line)
+            if filled[-1] >= width or len(cells) < width:
+                cells_in_row = filled[-1] + 1 if filled[-1] >= width else len(cells)
+                raise ReleaseError(self.display, f"this row has {cells_in_row} cells but the header has {width}",
+                                   "look for an unquoted comma inside a cell, a missing cell, or a value in the wrong column",
+                                   line=line)
+            yield line, cells[:width]
+        self.notes.extend(note for _, note in pending_notes)
+        self.close()
+
+    def close(self):
+        self._file.close()
