@@ -239,26 +239,27 @@ def load_rows(db, release, csv_path, display, encoding, is_xlsx, codes, stats):
 
     for line, cells in table.rows():
         stats["rows_read"] += 1
+        outcome = cells[col["outcome"]].strip()
+        age_group = value(cells, "age_group", line)
+        caution = clean.caution(outcome, age_group or "")
+        if caution is None:  # not loaded, but kept in the raw table with the reason
+            stats["rows_rejected"] += 1
+            reason = f"outcome {outcome!r} is not a caution" if outcome else "no outcome given"
+            raw_batch.append([line, *cells, reason])
+            continue
         reference = value(cells, "crime_reference", line)
         code_given = value(cells, "offence_code", line)
         description = value(cells, "offence_description", line)
-        outcome = value(cells, "outcome", line)
-        age_group = value(cells, "age_group", line)
         date_cell = value(cells, "outcome_date", line)
         try:
             outcome_date = clean.date(date_cell)
         except ValueError as e:
             raise ReleaseError(display, str(e), "write the date as dd/mm/yyyy", line=line,
                                column=table.headers[col["outcome_date"]]) from None
-        if not earliest <= outcome_date <= latest:
+        if not earliest[:len(outcome_date)] <= outcome_date <= latest:
             raise ReleaseError(display, f"outcome date {date_cell!r} is outside {earliest} to {latest}",
                                "check the date; if the release really covers it, set `period:` for this "
                                "release in data/manifest.yml", line=line, column=table.headers[col["outcome_date"]])
-        caution = clean.caution(outcome, age_group or "")
-        if caution is None:
-            stats["rows_rejected"] += 1
-            raw_batch.append([line, *cells, f"outcome {outcome!r} is not a caution"])
-            continue
         code = clean.offence_code(code_given) if code_given else None
         known = codes.get(code)
         if code_given and not known:

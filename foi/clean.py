@@ -44,12 +44,17 @@ _DATE_FORMATS = [
     (re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})"), "dmy"),
     (re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]00:00(?::00(?:\.0+)?)?)?"), "ymd"),
 ]
+_MONTH_ONLY = re.compile(r"(\d{4})-(\d{2})")  # police.uk gives only the month: kept as ISO 8601 '2018-06'
 
 
 @lru_cache(maxsize=8192)
 def date(cell):
-    """'01/04/2015' (dd/mm/yyyy, as UK forces write it) or '2015-04-01' -> '2015-04-01'."""
+    """'01/04/2015' (dd/mm/yyyy, as UK forces write it) or '2015-04-01' -> '2015-04-01'.
+    A month alone ('2018-06', as police.uk publishes) stays a month: no day is invented."""
     text = cell.strip()
+    m = _MONTH_ONLY.fullmatch(text)
+    if m and 1 <= int(m.group(2)) <= 12:
+        return text
     for pattern, order in _DATE_FORMATS:
         m = pattern.fullmatch(text)
         if m:
@@ -86,5 +91,8 @@ def caution(outcome, age_group=""):
         offender = None
     conditional = int("conditional" in text)
     kind = "conditional" if conditional else "simple"
-    label = {"youth": f"Youth {kind} caution", "adult": f"Adult {kind} caution"}.get(offender, f"{kind.capitalize()} caution (age not given)")
+    if offender:
+        label = f"{offender.capitalize()} {kind} caution"
+    else:
+        label = "Conditional caution (adult or youth not given)" if conditional else "Caution (type not given)"
     return label, offender, conditional

@@ -10,7 +10,7 @@ import re
 ROW_FIELDS = {
     "crime_reference": (True, ["crime reference", "crime ref", "crime reference number", "crime number",
                                "crime no", "crime id", "urn", "occurrence number", "reference", "ref"]),
-    "offence_code": (True, ["offence code", "ho code", "home office offence code", "ho offence code",
+    "offence_code": (False, ["offence code", "ho code", "home office offence code", "ho offence code",
                             "home office code", "ho class", "home office class", "hoc", "crime code",
                             "offence classification code"]),
     "offence_description": (False, ["offence description", "offence", "offence title", "description",
