@@ -76,10 +76,10 @@ def build(manifest_path, output, metadata_path, show_progress=False):
     headline_queries = load_headline_queries(metadata_path)
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent)
-    os.close(fd)
-    os.unlink(tmp)
+    remove_abandoned_builds(output)
+    tmp = output.parent / f".{output.name}.{os.getpid()}.tmp"
     try:
+        tmp.unlink(missing_ok=True)
         db = sqlite_utils.Database(tmp)
         db.execute("pragma journal_mode = off")
         db.execute("pragma synchronous = off")
@@ -101,6 +101,24 @@ def build(manifest_path, output, metadata_path, show_progress=False):
             os.unlink(tmp)
     return {"releases": loaded, "figures": figures, "seconds": time.perf_counter() - started,
             "sha256": manifest_file.sha256(output)}
+
+
+def remove_abandoned_builds(output):
+    """A build that was killed leaves its temporary file; delete those whose process is gone."""
+    for leftover in output.parent.glob(f".{output.name}.*.tmp"):
+        pid = leftover.name.split(".")[-2]
+        if pid.isdigit() and not process_exists(int(pid)):
+            leftover.unlink(missing_ok=True)
+
+
+def process_exists(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def create_schema(db):
