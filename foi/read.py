@@ -75,7 +75,7 @@ def _line_of_offset(path, offset):
 def xlsx_to_csv(path, sheet, display, out_path):
     """Convert one sheet of a spreadsheet to CSV with csvkit's in2csv, every cell as text."""
     in2csv = Path(sys.executable).with_name("in2csv")
-    command = [str(in2csv if in2csv.exists() else "in2csv"), "--no-inference", "--no-header-row"]
+    command = [str(in2csv if in2csv.exists() else "in2csv"), "--no-inference", "--no-header-row", "--reset-dimensions"]
     if sheet:
         command += ["--sheet", str(sheet)]
     sheets = subprocess.run([command[0], "--names", str(path)], capture_output=True, text=True)
