@@ -1,0 +1,53 @@
+# The published site as one image: the database is built (and its published figures
+# checked) while the image is built, so a release that does not add up never ships.
+#
+#   docker build -t cautions .
+#   docker run --rm -p 8001:8001 cautions      # then open http://localhost:8001
+#
+# The base image is pinned by exact tag so a rebuild next year gets the same Python.
+
+# ---- Stage 1: build cautions.db from data/ ----------------------------------------
+FROM python:3.11.10-slim-bookworm AS build
+
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1
+WORKDIR /src
+
+# Requirements first, so editing the data does not reinstall everything.
+COPY requirements.txt ./
+RUN pip install -r requirements.txt
+
+COPY build.py metadata.yml ./
+COPY foi/ ./foi/
+COPY data/ ./data/
+
+# --strict: stop if any headline figure differs from the one published.
+# inspect-data.json holds the row counts, so Datasette never counts them at start-up.
+RUN python build.py --strict \
+ && datasette inspect cautions.db --inspect-file inspect-data.json
+
+# ---- Stage 2: what runs -----------------------------------------------------------
+FROM python:3.11.10-slim-bookworm
+
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1
+WORKDIR /app
+
+COPY requirements.txt ./
+RUN pip install -r requirements.txt
+
+# Datasette runs as an ordinary user, never as root.
+RUN useradd --system --no-create-home --shell /usr/sbin/nologin datasette
+
+# The database and its row counts, from the build stage.
+COPY --from=build /src/cautions.db /src/inspect-data.json ./
+# The site around it. plugins/ imports foi/ (the same offence-code rule build.py uses).
+COPY metadata.yml serve.sh ./
+COPY foi/ ./foi/
+COPY plugins/ ./plugins/
+COPY templates/ ./templates/
+COPY static/ ./static/
+
+# serve.sh reads HOST and PORT; it is the same script `make serve` runs.
+ENV HOST=0.0.0.0 PORT=8001
+EXPOSE 8001
+USER datasette
+CMD ["./serve.sh"]

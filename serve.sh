@@ -1,0 +1,53 @@
+#!/bin/sh
+# Serve the site. This is the one place the serve command lives: `make serve` and the
+# Docker image both run this script, so what you test locally is what is published.
+#
+#   HOST       address to listen on (default 0.0.0.0; make serve uses 127.0.0.1)
+#   PORT       port to listen on (default 8001)
+#   DATASETTE  the datasette to run (default: datasette on PATH; make uses .venv/bin/datasette)
+#   DATABASE, INSPECT_FILE  the database and its inspect data (default cautions.db and
+#              inspect-data.json here; the tests and benchmarks serve their own builds)
+#
+# Needs cautions.db and inspect-data.json from `make build`.
+set -eu
+
+cd "$(dirname "$0")"
+
+HOST="${HOST:-0.0.0.0}"
+PORT="${PORT:-8001}"
+DATASETTE="${DATASETTE:-datasette}"
+DATABASE="${DATABASE:-cautions.db}"
+INSPECT_FILE="${INSPECT_FILE:-inspect-data.json}"
+
+for f in "$DATABASE" "$INSPECT_FILE"; do
+    if [ ! -f "$f" ]; then
+        echo "serve.sh: $f is missing; run make build first" >&2
+        exit 1
+    fi
+done
+
+# Optional folders: Datasette refuses a --template-dir or --static folder that does not exist.
+set --
+if [ -d templates ]; then
+    set -- "$@" --template-dir templates
+fi
+if [ -d static ]; then
+    set -- "$@" --static static:static
+fi
+
+# -i: immutable, so Datasette trusts the row counts in inspect-data.json and offers the
+# whole database as a download. Settings: queries time out at 1.5s, pages cache for a day.
+exec "$DATASETTE" serve -i "$DATABASE" \
+    --inspect-file "$INSPECT_FILE" \
+    --metadata metadata.yml \
+    --plugins-dir plugins \
+    --setting sql_time_limit_ms 1500 \
+    --setting max_returned_rows 1000 \
+    --setting default_cache_ttl 86400 \
+    --setting allow_download on \
+    --setting num_sql_threads 4 \
+    --setting facet_time_limit_ms 500 \
+    --cors \
+    --host "$HOST" \
+    --port "$PORT" \
+    "$@"
