@@ -161,9 +161,7 @@ def load_release(db, release, path, codes, scratch, show_progress):
         display += f" (sheet {release['sheet']!r})" if release.get("sheet") else ""
         csv_path = Path(scratch) / (release["id"] + ".csv")
         read.xlsx_to_csv(path, release.get("sheet"), display, csv_path)
-    encoding, endings, lines = read.sniff(csv_path, display)
-    if release.get("encoding"):
-        encoding = release["encoding"]
+    encoding, endings, lines = read.sniff(csv_path, display, release.get("encoding") if csv_path is path else None)
     stats = {"release": release, "display": display, "encoding": encoding, "line_endings": endings,
              "rows_read": 0, "rows_loaded": 0, "rows_rejected": 0, "suppressed_cells": 0,
              "unmapped_columns": [], "unknown_offence_codes": {}, "total_row": None,
@@ -300,7 +298,10 @@ def load_rows(db, release, csv_path, display, encoding, is_xlsx, codes, stats):
         progress.done()
     stats["rows_loaded"] = next_id - first_id
     stats["blank_rows"] = table.blank_rows
-    check_duplicate_references(db, release, display, raw_table)
+    if not stats["rows_read"]:
+        raise ReleaseError(display, "the file has a header but no data rows",
+                           "check the right sheet or file was exported", line=table.header_line)
+    check_duplicate_references(db, release, display, raw_table, table.headers[col["crime_reference"]])
     check_rows_total(table, stats, display)
 
 
@@ -311,7 +312,7 @@ def flush(db, raw_sql, raw_batch, cautions_sql, clean_batch):
     clean_batch.clear()
 
 
-def check_duplicate_references(db, release, display, raw_table):
+def check_duplicate_references(db, release, display, raw_table, column):
     duplicates = db.execute(
         "select crime_reference, group_concat(source_line, ', ') from cautions where release_id = ? "
         "group by crime_reference having count(*) > 1 order by min(source_line) limit 3", [release["id"]]).fetchall()
@@ -320,12 +321,13 @@ def check_duplicate_references(db, release, display, raw_table):
         raise ReleaseError(display, f"crime reference {reference!r} appears more than once (lines {lines})"
                            + (f"; {len(duplicates) - 1} more references repeat too" if len(duplicates) > 1 else ""),
                            "a row-level release has one row per crime: remove the repeated rows, or ask the force "
-                           "whether they are different outcomes of one crime", line=int(lines.split(",")[0]))
+                           "whether they are different outcomes of one crime", line=int(lines.split(",")[0]),
+                           column=column)
 
 
 def check_rows_total(table, stats, display):
     for line, cells in table.totals:
-        numbers = [clean.count(c) for c in cells[1:] if re.fullmatch(r"[\d,]+", c.strip())]
+        numbers = [clean.count(c) for c in cells[1:] if re.fullmatch(r"\d[\d,]*", c.strip())]
         if not numbers:
             stats["total_row"] = f"line {line}: no number"
             continue
@@ -349,12 +351,15 @@ def load_counts(db, release, csv_path, display, encoding, is_xlsx, stats):
         keys = {header_key(c) for c in cells}
         return (named and set(named) <= keys) or (not named and any(is_count(c) for c in cells if c.strip()))
 
-    table = read.Table(csv_path, display, encoding, looks_like_header, first_line_is_column_letters=is_xlsx)
+    table = read.Table(csv_path, display, encoding, looks_like_header, first_line_is_column_letters=is_xlsx,
+                       header_fix="check `counts:` (or `counts_matching:`) for this release in data/manifest.yml "
+                                  "names the count columns exactly as the file's header writes them")
     headers = table.headers
     if len(set(map(header_key, headers))) < len(headers):
         repeated = sorted({h for h in headers if [header_key(x) for x in headers].count(header_key(h)) > 1})
         table.close()
-        raise ReleaseError(display, f"the header repeats {', '.join(map(repr, repeated))}",
+        raise ReleaseError(display, "the header repeats " + ", ".join(repr(h) if h else "'' (columns with no name)"
+                                                                  for h in repeated),
                            "rename the repeated columns so each says what it counts", line=table.header_line)
     counts = [i for i, h in enumerate(headers) if is_count(h)]
     columns = {"source_line": int, **{h: (int if i in counts else str) for i, h in enumerate(headers)}, "suppressed": str}
@@ -392,12 +397,16 @@ def load_counts(db, release, csv_path, display, encoding, is_xlsx, stats):
     stats["blank_rows"] = table.blank_rows
     if not rows:
         raise ReleaseError(display, "the file has a header but no data rows",
-                           "check the right sheet or file was exported")
+                           "check the right sheet or file was exported", line=table.header_line)
     for line, cells in table.totals:
         for i in counts:
             if not cells[i].strip() or clean.is_suppressed(cells[i]):
                 continue
-            total = clean.count(cells[i])
+            try:
+                total = clean.count(cells[i])
+            except ValueError as e:
+                raise ReleaseError(display, f"{e} in the total row", "correct the total, or remove the row: "
+                                   "the build adds up the rows itself", line=line, column=headers[i]) from None
             if total != sums[i] and not (i in suppressed_in and total > sums[i]):
                 raise ReleaseError(display, f"the total row gives {total:,} for {headers[i]!r} but the rows add up to {sums[i]:,}",
                                    "check for missing or extra rows; if the force's total is wrong, note it and ask them",

@@ -22,6 +22,8 @@ def count(cell):
         return int(text)
     if re.fullmatch(r"\d+\.0+", text):  # spreadsheets turn 12 into 12.0
         return int(text.split(".")[0])
+    if re.fullmatch(r"-\d+(\.0+)?", text):
+        raise ValueError(f"{cell.strip()!r} is negative: not a possible number of crimes")
     raise ValueError(f"{cell.strip()!r} is not a whole number of crimes")
 
 

@@ -1,4 +1,6 @@
 """data/manifest.yml: what each release is. Checked in full before any file is read."""
+import codecs
+import datetime
 import hashlib
 import re
 from pathlib import Path
@@ -12,6 +14,9 @@ KINDS = ("rows", "counts")
 REQUIRED = ["id", "kind", "file", "title", "authority", "source_url", "licence", "is_sample"]
 OPTIONAL = ["foi_reference", "requested", "answered", "description", "sha256", "sheet", "encoding",
             "columns", "table", "counts", "counts_matching", "period"]
+# Tables build.py makes itself; a counts release's `table:` may not take one of these names.
+BUILT_TABLES = {"releases", "offence_codes", "cautions", "cautions_by_month", "headline_figures"}
+BUILT_PREFIXES = ("raw_", "cautions_fts", "offence_codes_fts", "sqlite_")
 
 
 def load(path):
@@ -27,13 +32,17 @@ def load(path):
                            line=mark.line + 1 if mark else None) from None
     if not isinstance(manifest, dict) or not isinstance(manifest.get("releases"), list) or not manifest["releases"]:
         raise ReleaseError(path, "the manifest has no `releases:` list", "add at least one release; see README.md")
-    ids = set()
+    ids, tables = set(), set()
     for number, release in enumerate(manifest["releases"], 1):
-        check_release(path, number, release, ids)
+        check_release(path, number, release, ids, tables)
     return manifest
 
 
-def check_release(path, number, release, ids):
+def is_date(value):
+    return isinstance(value, datetime.date) or bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(value)))
+
+
+def check_release(path, number, release, ids, tables):
     where = f"release {number}" + (f" ({release.get('id')})" if isinstance(release, dict) and release.get("id") else "")
 
     def fail(problem, fix):
@@ -58,24 +67,56 @@ def check_release(path, number, release, ids):
              "use `rows` for one row per crime, `counts` for a published table of counts")
     if not isinstance(release["is_sample"], bool):
         fail("is_sample must be true or false", "write `is_sample: false` for a real release")
+    for key in ("requested", "answered"):
+        if release.get(key) is not None and not is_date(release[key]):
+            fail(f"{key} {release[key]!r} is not a date written yyyy-mm-dd", f"write it as e.g. `{key}: 2017-04-20`")
+    period = release.get("period")
+    if period is not None and not (isinstance(period, dict) and period and set(period) <= {"from", "to"}
+                                   and all(is_date(v) for v in period.values())):
+        fail(f"period {period!r} is not a range of dates", "write it as `period: {from: 2018-06-01, to: 2018-06-30}`")
     if release["kind"] == "rows":
         columns = release.get("columns") or {}
-        if not isinstance(columns, dict) or set(columns) - set(ROW_FIELDS):
+        if not isinstance(columns, dict):
+            fail(f"`columns:` must map fields to headers, not be {columns!r}",
+                 "write one `field: Header` line under `columns:` for each field, e.g. `crime_reference: "
+                 f"Crime Reference`; the fields are {', '.join(ROW_FIELDS)}")
+        if set(columns) - set(ROW_FIELDS):
             fail(f"`columns:` maps fields this build does not know: {', '.join(sorted(set(columns) - set(ROW_FIELDS)))}",
                  f"the fields are {', '.join(ROW_FIELDS)}")
     else:
         if not release.get("table") or not re.fullmatch(r"[a-z][a-z0-9_]*", str(release["table"])):
             fail("a counts release needs `table:`, a lower-case name like buckinghamshire_as_published",
                  "add `table: <name>`")
+        table = str(release["table"])
+        if table in BUILT_TABLES or table.startswith(BUILT_PREFIXES):
+            fail(f"`table: {table}` is a table the build makes itself", "choose another name, such as "
+                 f"{str(release['id']).replace('-', '_')}")
+        if table in tables:
+            fail(f"`table: {table}` is the table of another release too", "give each counts release its own `table:`")
+        tables.add(table)
         if not release.get("counts") and not release.get("counts_matching"):
             fail("a counts release needs `counts:` (the list of count columns) or `counts_matching:` (a pattern)",
                  "list the columns that hold numbers of crimes")
+        if release.get("counts_matching"):
+            try:
+                re.compile(str(release["counts_matching"]))
+            except re.error as e:
+                fail(f"`counts_matching:` is not a valid pattern ({e})",
+                     "fix the pattern, or list the count columns under `counts:` instead")
+    if release.get("encoding"):
+        try:
+            codecs.lookup(str(release["encoding"]))
+        except LookupError:
+            fail(f"encoding {release['encoding']!r} is not one Python knows",
+                 "use utf-8 or cp1252 (Windows), or remove `encoding:` to let the build find it")
     file = path.parent / release["file"]
     if not file.exists():
         fail(f"file {release['file']!r} does not exist (looked in {path.parent}/)",
              "put the file in data/ or correct `file:`")
     if file.suffix.lower() not in (".csv", ".xlsx", ".txt"):
         fail(f"file {release['file']!r} is neither .csv nor .xlsx", "export the sheet as CSV UTF-8 or .xlsx")
+    if "sha256" in release and not isinstance(release["sha256"], str):
+        fail("sha256 must be written as text (64 hex characters)", "put it in quotes: sha256: \"…\"")
     if release.get("sha256"):
         actual = sha256(file)
         if actual != str(release["sha256"]).lower():

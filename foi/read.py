@@ -22,19 +22,21 @@ HEADER_SEARCH_ROWS = 50
 MAX_FIELD_CHARS = 100_000
 
 
-def sniff(path, display):
-    """Check the whole file decodes before any row is loaded. Returns (encoding, line endings, lines)."""
+def sniff(path, display, declared=None):
+    """Check the whole file decodes before any row is loaded. Returns (encoding, line endings, lines).
+    `declared` is the release's `encoding:` from the manifest: then only that one is tried."""
     size = os.path.getsize(path)
     if size == 0:
         raise ReleaseError(display, "the file is empty (0 bytes)",
                            "check the right file was saved; re-export it from the spreadsheet")
     with open(path, "rb") as f:
         head = f.read(4)
-    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        raise ReleaseError(display, "the file is UTF-16, which this build does not read",
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in head[:2]:
+        raise ReleaseError(display, "the file is UTF-16" + ("" if b"\x00" not in head[:2] else
+                           " (without a byte-order mark: every other byte is zero)") + ", which this build does not read",
                            "save it again as 'CSV UTF-8' (Excel: File > Save As > CSV UTF-8)")
     encoding = "utf-8-sig" if head[:3] == codecs.BOM_UTF8 else "utf-8"
-    for candidate in (encoding, "cp1252"):
+    for candidate in ((declared,) if declared else (encoding, "cp1252")):
         decoder = codecs.getincrementaldecoder(candidate)()
         line, endings = 1, set()
         with open(path, "rb") as f:
@@ -49,6 +51,10 @@ def sniff(path, display):
                 bad_line = _line_of_offset(path, f.tell() - len(chunk) + e.start)
                 error = (bad_line, chunk[e.start:e.start + 4])
     bad_line, sample = error
+    if declared:
+        raise ReleaseError(display, f"bytes {sample!r} are not {declared} text, which `encoding:` in data/manifest.yml "
+                           "says the file is", "remove `encoding:` for this release to let the build find the "
+                           "encoding, or set it to the one the file is in", line=bad_line)
     raise ReleaseError(display, f"bytes {sample!r} are neither UTF-8 nor Windows-1252 text",
                        "open the file in a spreadsheet and save it as 'CSV UTF-8', or set `encoding:` "
                        "for this release in data/manifest.yml", line=bad_line)
@@ -101,7 +107,8 @@ class Table:
     from `rows()` as (line number, cells), padded to the header's width.
     """
 
-    def __init__(self, path, display, encoding, looks_like_header, first_line_is_column_letters=False):
+    def __init__(self, path, display, encoding, looks_like_header, first_line_is_column_letters=False,
+                 header_fix="check the file is the release, and that `columns:` in data/manifest.yml names its headers"):
         self.display, self.notes, self.totals = display, [], []
         self.blank_rows = 0
         self._file = open(path, encoding=encoding, newline="")
@@ -125,11 +132,11 @@ class Table:
         else:
             self.close()
             raise ReleaseError(display, "no header row found: the file has no rows with the expected column names",
-                               "check the file is the release, and that `columns:` in data/manifest.yml names its headers")
+                               header_fix)
         if not hasattr(self, "headers"):
             self.close()
             raise ReleaseError(display, f"no header row in the first {HEADER_SEARCH_ROWS} lines with the expected column names",
-                               "check `columns:` in data/manifest.yml names the headers this release uses")
+                               header_fix)
 
     def _numbered(self):
         reader = self._reader
@@ -150,10 +157,11 @@ class Table:
             if not filled:
                 self.blank_rows += 1
                 continue
-            if any(len(cells[i]) > MAX_FIELD_CHARS for i in filled):
+            huge = [i for i in filled if len(cells[i]) > MAX_FIELD_CHARS]
+            if huge:
                 raise ReleaseError(self.display, f"a cell holds more than {MAX_FIELD_CHARS:,} characters",
                                    "this is usually a stray quote joining many lines into one cell; fix the quoting",
-                                   line=line)
+                                   line=line, column=self.headers[huge[0]] if huge[0] < width else None)
             if TOTAL_LABEL.match(cells[filled[0]].strip()):
                 self.totals.append((line, cells + [""] * (width - len(cells))))
                 continue
@@ -166,6 +174,10 @@ class Table:
                                    "fill in the rest of the row, or move the note below the data", line=note_line)
             if filled[-1] >= width or len(cells) < width:
                 cells_in_row = filled[-1] + 1 if filled[-1] >= width else len(cells)
+                if any("\n" in c or "\r" in c for c in cells):
+                    raise ReleaseError(self.display, f"a quote (\") in this row is never closed, so the lines below it "
+                                       f"were read into one cell (this row has {cells_in_row} cells but the header has {width})",
+                                       "close the quote, or remove it if the cell does not need one", line=line)
                 raise ReleaseError(self.display, f"this row has {cells_in_row} cells but the header has {width}",
                                    "look for an unquoted comma inside a cell, a missing cell, or a value in the wrong column",
                                    line=line)

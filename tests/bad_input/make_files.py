@@ -1,0 +1,43 @@
+"""Write the release files of the corpus that are not plain text you could type.
+
+    .venv/bin/python tests/bad_input/make_files.py
+
+The other files here are typed by hand; these are binary (XLSX, UTF-16, bytes that are no
+encoding's text) or too big to read (one cell of 200,000 characters). The files are kept
+in the repository; run this only to remake them.
+"""
+from pathlib import Path
+
+import openpyxl
+
+HERE = Path(__file__).parent
+GOOD = (HERE / "good.csv").read_text(encoding="utf-8")
+HEADER, *ROWS = GOOD.splitlines()
+
+
+def main():
+    (HERE / "empty.csv").write_bytes(b"")
+    # 0x81 and 0x8D are undefined in Windows-1252 and cannot start a UTF-8 character.
+    (HERE / "undecodable_bytes.csv").write_bytes(
+        "\n".join([HEADER, ROWS[0], ""]).encode() + b"TV2,092/70,Shopl\x81\x8dting,Youth caution,02/06/2016,10-17\n"
+        + (ROWS[2] + "\n").encode())
+    (HERE / "utf16.csv").write_bytes(GOOD.encode("utf-16"))  # with a byte-order mark, as Excel writes it
+    (HERE / "utf16_no_bom.csv").write_bytes(GOOD.encode("utf-16-le"))
+    huge = "x" * 200_000
+    (HERE / "huge_field.csv").write_text(
+        "\n".join([HEADER, ROWS[0], f"TV2,092/70,{huge},Youth caution,02/06/2016,10-17", ROWS[2], ""]))
+    # An old Excel 97-2003 workbook: only its first bytes, which is all the build looks at.
+    (HERE / "old_excel.xls").write_bytes(bytes.fromhex("d0cf11e0a1b11ae1") + bytes(504))
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "FOI 2017-123"
+    sheet.append(HEADER.split(","))
+    for row in ROWS:
+        sheet.append(row.split(","))
+    book.create_sheet("Notes").append(["Figures extracted 20/04/2017"])
+    book.save(HERE / "wrong_sheet.xlsx")
+
+
+if __name__ == "__main__":
+    main()
