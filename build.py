@@ -20,6 +20,7 @@ import sqlite3
 import sys
 import tempfile
 import time
+from functools import lru_cache
 from pathlib import Path
 
 import sqlite_utils
@@ -93,8 +94,7 @@ def build(manifest_path, output, metadata_path, show_progress=False):
         finish(db, headline_queries)
         figures = check_headline_figures(db, headline_queries, manifest.get("story", {}).get("url"))
         db.conn.commit()
-        db.execute("vacuum")
-        db.close()
+        db.close()  # no VACUUM: the same steps in the same order already give the same bytes
         os.replace(tmp, output)
     finally:
         with contextlib.suppress(FileNotFoundError):
@@ -237,56 +237,66 @@ def load_rows(db, release, csv_path, display, encoding, is_xlsx, codes, stats):
     next_id = first_id
     progress = Progress(release_id, stats) if stats["progress"] else None
 
-    def value(cells, field, line):
-        i = col[field]
-        if i is None:
-            return None
-        cell = cells[i].strip()
-        if cell == "":
-            if ROW_FIELDS[field][0]:
-                raise ReleaseError(display, f"{field.replace('_', ' ')} is empty",
-                                   "fill it in, or remove the row if it is not a crime", line=line,
-                                   column=table.headers[i])
-            return None
-        if field not in ("crime_reference", "outcome_date", "outcome") and clean.is_suppressed(cell):
-            stats["suppressed_cells"] += 1
-            return None
+    def required(cells, field, line):
+        cell = cells[col[field]].strip()
+        if not cell:
+            raise ReleaseError(display, f"{field.replace('_', ' ')} is empty",
+                               "fill it in, or remove the row if it is not a crime", line=line,
+                               column=table.headers[col[field]])
         return cell
 
+    def optional(cells, field):
+        """The cell, or None when the column is absent, the cell empty, or its value suppressed."""
+        i = col[field]
+        cell = cells[i].strip() if i is not None else None
+        if cell and len(cell) <= clean.LONGEST_SUPPRESSED and clean.is_suppressed(cell):
+            stats["suppressed_cells"] += 1
+            return None
+        return cell or None
+
+    @lru_cache(maxsize=None)
+    def outcome_date_parts(date_cell):
+        """-> (ISO date, financial year, month), or ValueError(problem, what to do)."""
+        outcome_date = clean.date(date_cell)
+        if not earliest[:len(outcome_date)] <= outcome_date <= latest:
+            raise ValueError(f"outcome date {date_cell!r} is outside {earliest} to {latest}",
+                             "check the date; if the release really covers it, set `period:` for this "
+                             "release in data/manifest.yml")
+        return outcome_date, clean.financial_year(outcome_date), outcome_date[:7]
+
+    @lru_cache(maxsize=None)
+    def offence(code_given):
+        """-> (normalised code, its row in the offence code lookup or None)."""
+        code = clean.offence_code(code_given)
+        return code, codes.get(code)
+
+    outcome_at, unknown = col["outcome"], stats["unknown_offence_codes"]
     for line, cells in table.rows():
         stats["rows_read"] += 1
-        outcome = cells[col["outcome"]].strip()
-        age_group = value(cells, "age_group", line)
+        outcome = cells[outcome_at].strip()
+        age_group = optional(cells, "age_group")
         caution = clean.caution(outcome, age_group or "")
         if caution is None:  # not loaded, but kept in the raw table with the reason
             stats["rows_rejected"] += 1
             reason = f"outcome {outcome!r} is not a caution" if outcome else "no outcome given"
             raw_batch.append([line, *cells, reason])
             continue
-        reference = value(cells, "crime_reference", line)
-        code_given = value(cells, "offence_code", line)
-        description = value(cells, "offence_description", line)
-        date_cell = value(cells, "outcome_date", line)
+        reference = required(cells, "crime_reference", line)
+        code_given = optional(cells, "offence_code")
+        description = optional(cells, "offence_description")
         try:
-            outcome_date = clean.date(date_cell)
+            outcome_date, financial_year, month = outcome_date_parts(required(cells, "outcome_date", line))
         except ValueError as e:
-            raise ReleaseError(display, str(e), "write the date as dd/mm/yyyy", line=line,
-                               column=table.headers[col["outcome_date"]]) from None
-        if not earliest[:len(outcome_date)] <= outcome_date <= latest:
-            raise ReleaseError(display, f"outcome date {date_cell!r} is outside {earliest} to {latest}",
-                               "check the date; if the release really covers it, set `period:` for this "
-                               "release in data/manifest.yml", line=line, column=table.headers[col["outcome_date"]])
-        code = clean.offence_code(code_given) if code_given else None
-        known = codes.get(code)
+            fix = e.args[1] if len(e.args) > 1 else "write the date as dd/mm/yyyy"
+            raise ReleaseError(display, e.args[0], fix, line=line, column=table.headers[col["outcome_date"]]) from None
+        code, known = offence(code_given) if code_given else (None, None)
         if code_given and not known:
-            unknown = stats["unknown_offence_codes"]
             unknown[code_given] = unknown.get(code_given, 0) + 1
         raw_batch.append([line, *cells, None])
         clean_batch.append([
             next_id, release_id, line, reference, code, code_given,
             description or (known["description"] if known else None), known["offence_group"] if known else None,
-            caution[0], caution[1], caution[2], outcome, outcome_date, clean.financial_year(outcome_date),
-            outcome_date[:7], age_group, is_sample,
+            caution[0], caution[1], caution[2], outcome, outcome_date, financial_year, month, age_group, is_sample,
         ])
         next_id += 1
         if len(raw_batch) >= BATCH:
@@ -436,8 +446,9 @@ class Progress:
 def finish(db, headline_queries):
     """Indexes, full-text search, the per-month summary and the views the headline queries read."""
     db["cautions"].create_index(["release_id", "crime_reference"], unique=True)
+    # Behind the headline queries (offence_code), the default sort (outcome_date) and the facets.
     for columns in (["offence_code"], ["outcome_date"], ["financial_year", "caution_type"], ["offence_group"],
-                    ["caution_type"], ["offender"], ["month"]):
+                    ["caution_type"]):
         db["cautions"].create_index(columns)
     db["cautions"].enable_fts(["offence_description", "offence_code_as_given"], create_triggers=False)
     db["offence_codes"].enable_fts(["description"], create_triggers=False)
@@ -455,6 +466,7 @@ def finish(db, headline_queries):
             except sqlite3.Error as e:
                 raise ReleaseError("metadata.yml", f"the rows_view of query {name} is not valid SQL ({e})",
                                    "fix the SQL under `rows_view:`") from None
+    db.execute("pragma analysis_limit = 1000")  # planner statistics from a sample: fast at any size
     db.execute("analyze")
 
 

@@ -152,7 +152,15 @@ class Table:
 
     def rows(self):
         width, pending_notes = len(self.headers), []
+        is_total = TOTAL_LABEL.match
         for line, cells in self._numbered():
+            # The common case, checked cheaply: a full-width row, first cell filled, nothing
+            # pending, no total label, no huge cell. Anything else takes the careful path.
+            if (len(cells) == width and cells[0] and not pending_notes and not is_total(cells[0].lstrip())
+                    and len(max(cells, key=len)) <= MAX_FIELD_CHARS and cells[0].strip()
+                    and (width == 1 or any(cells[1:]))):
+                yield line, cells
+                continue
             filled = [i for i, c in enumerate(cells) if c.strip()]
             if not filled:
                 self.blank_rows += 1
