@@ -47,6 +47,7 @@ exec "$DATASETTE" serve -i "$DATABASE" \
     --setting allow_download on \
     --setting num_sql_threads 4 \
     --setting facet_time_limit_ms 500 \
+    --setting suggest_facets off \
     --cors \
     --host "$HOST" \
     --port "$PORT" \
