@@ -19,7 +19,7 @@ PORT ?= 8001
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := venv
-.PHONY: venv build serve test bench clean
+.PHONY: venv build serve test bench clean screenshots
 
 venv: $(VENV)/.installed
 
@@ -43,6 +43,10 @@ serve: build
 # The tests build their own databases; they do not need make build.
 test: venv
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+# The README's screenshots (docs/), taken by the browser tests.
+screenshots: venv
+	UPDATE_DOCS_SCREENSHOTS=1 $(VENV)/bin/python -m pytest tests/test_browser.py -q
 
 bench: venv
 	$(VENV)/bin/python bench/run.py
