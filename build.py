@@ -450,7 +450,7 @@ def finish(db, headline_queries):
     for columns in (["offence_code"], ["outcome_date"], ["financial_year", "caution_type"], ["offence_group"],
                     ["caution_type"]):
         db["cautions"].create_index(columns)
-    db["cautions"].enable_fts(["offence_description", "offence_code_as_given"], create_triggers=False)
+    db["cautions"].enable_fts(["offence_description"], create_triggers=False)
     db["offence_codes"].enable_fts(["description"], create_triggers=False)
     db.execute("""
         create table cautions_by_month as
