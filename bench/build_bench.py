@@ -1,0 +1,154 @@
+"""Build benchmark: how long build.py takes, and how much memory it needs, beside two baselines
+measured in the same run on the same FOI-shaped file.
+
+    python bench/build_bench.py                  # 1,000,000 rows, 3 runs
+    python bench/build_bench.py --rows 10000000 --runs 1 --skip-sqlite-utils
+
+  ours  build.py --quiet (validation, cleaning, raw table, indexes, full-text search, views,
+        headline check, vacuum)
+  (a)   bench/baseline_load.py: csv + sqlite3 executemany into one table, nothing else
+  (a+)  (a), then the indexes and full-text index build.py's finish() makes (for scale only:
+        how much of ours is SQL any indexed, searchable load must run)
+  (b)   sqlite-utils insert <db> t <csv> --csv (the file without its title row); run once
+        unless --sqlite-utils-runs says otherwise
+
+Each run is a fresh process; the medians are printed with the ratio to (a), peak RSS (from
+wait4, the process and its children) and the size of the database. Targets: ours within 2x
+of (a); ours under 200 MB peak RSS.
+"""
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common  # noqa: E402
+from common import fmt, median  # noqa: E402
+
+TARGET_RATIO = 2.0
+TARGET_RSS_MB = 200
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=common.SEED)
+    parser.add_argument("--skip-sqlite-utils", action="store_true", help="do not time (b)")
+    parser.add_argument("--sqlite-utils-runs", type=int, default=1,
+                        help="runs of (b), which is slow (default 1)")
+    parser.add_argument("--skip-indexed", action="store_true", help="do not time (a+)")
+    args = parser.parse_args(argv)
+    result = run(args.rows, args.runs, args.seed, None if args.skip_sqlite_utils else args.sqlite_utils_runs,
+                 with_indexed=not args.skip_indexed)
+    print()
+    print(text_report(result))
+    return result
+
+
+def run(rows, runs, seed=common.SEED, sqlite_utils_runs=1, with_indexed=True, log=print):
+    common.OUT.mkdir(parents=True, exist_ok=True)
+    release, header_first, manifest = common.write_release(rows, seed, log)
+    work = common.OUT / f"build_bench_{rows}"
+    work.mkdir(exist_ok=True)
+    needed_gb = 12 * release.stat().st_size / 1024 ** 3
+    if common.disk_free_gb(work) < needed_gb:
+        raise SystemExit(f"about {needed_gb:.0f} GB of free disk is needed in {work}; "
+                         f"{common.disk_free_gb(work):.0f} GB is free")
+    sqlite_utils = str(common.VENV_BIN / "sqlite-utils")
+    commands = {
+        "ours": lambda db: common.build_command(manifest, db),
+        "a": lambda db: [str(common.PYTHON), str(common.BENCH / "baseline_load.py"), str(release), str(db)],
+        "a+": lambda db: [str(common.PYTHON), str(common.BENCH / "baseline_load.py"), "--indexed", str(release),
+                          str(db)],
+        "b": lambda db: [sqlite_utils, "insert", str(db), "t", str(header_first), "--csv"],
+    }
+    measured = {name: [] for name in commands}
+    for i in range(runs):
+        order = ["ours", "a"] + (["a+"] if with_indexed else []) + (
+            ["b"] if sqlite_utils_runs and i < sqlite_utils_runs else [])
+        for name in order:
+            db = work / f"{name}.db"
+            db.unlink(missing_ok=True)
+            m = common.run_measured(commands[name](db), work / f"{name}_run{i + 1}.log")
+            if m["returncode"] != 0:
+                raise SystemExit(f"{name} failed (exit {m['returncode']}); see {m['log']}:\n"
+                                 + Path(m["log"]).read_text()[-2000:])
+            m["db_mb"] = common.mb(db.stat().st_size)
+            measured[name].append(m)
+            log(f"run {i + 1}/{runs} {name:4}: {m['seconds']:7.2f}s  peak RSS {m['peak_rss_mb']:6.0f} MB  "
+                f"db {m['db_mb']:6.0f} MB")
+            if name == "ours" and i == runs - 1:
+                common.store_built_db(db, rows, seed)  # for serve_bench.py
+            else:
+                db.unlink()
+    summary = {}
+    for name, ms in measured.items():
+        if not ms:
+            continue
+        summary[name] = {"runs": len(ms), "seconds": median(m["seconds"] for m in ms),
+                         "seconds_all": [round(m["seconds"], 3) for m in ms],
+                         "peak_rss_mb": max(m["peak_rss_mb"] for m in ms),
+                         "db_mb": median(m["db_mb"] for m in ms)}
+    base = summary["a"]["seconds"]
+    for s in summary.values():
+        s["ratio_to_a"] = s["seconds"] / base
+    ours_log = Path(measured["ours"][-1]["log"]).read_text(errors="replace")
+    result = {"rows": rows, "seed": seed, "runs": runs, "release_mb": common.mb(release.stat().st_size),
+              "generator": common.GENERATOR, "summary": summary, "ours_output": ours_log[-3000:],
+              "machine": common.machine(), "when": time.strftime("%Y-%m-%d %H:%M")}
+    (common.OUT / f"build_bench_{rows}.json").write_text(json.dumps(result, indent=2))
+    (common.OUT / f"build_bench_{rows}.md").write_text(markdown_report(result))
+    return result
+
+
+LABELS = {"ours": "ours: build.py", "a": "(a) csv + sqlite3 executemany",
+          "a+": "(a+) (a) + 6 indexes + FTS5, as finish()", "b": "(b) sqlite-utils insert --csv"}
+
+
+def rows_of(result):
+    s = result["summary"]
+    out = []
+    for name in ("ours", "a", "a+", "b"):
+        if name not in s:
+            continue
+        x = s[name]
+        target = ""
+        if name == "ours":
+            ratio_ok = "meets" if x["ratio_to_a"] <= TARGET_RATIO else "OVER"
+            rss_ok = "meets" if x["peak_rss_mb"] < TARGET_RSS_MB else "OVER"
+            target = (f"<= {TARGET_RATIO:g}x of (a): {ratio_ok}; "
+                      f"< {TARGET_RSS_MB} MB RSS: {rss_ok}")
+        out.append([LABELS[name], x["runs"], fmt(x["seconds"]), fmt(x["ratio_to_a"], ".2f") + "x",
+                    fmt(x["peak_rss_mb"], ".0f"), fmt(x["db_mb"], ".0f"), target])
+    return out
+
+
+HEADERS = ["loader", "runs", "median s", "ratio to (a)", "peak RSS MB", "db MB", "target"]
+
+
+def text_report(result):
+    head = (f"Build benchmark: {result['rows']:,} rows ({result['release_mb']:.0f} MB CSV, "
+            f"{result['generator']}), {result['runs']} run(s)\n")
+    return head + common.text_table(HEADERS, rows_of(result))
+
+
+def markdown_report(result):
+    s = result["summary"]["ours"]
+    return "\n".join([
+        f"### Build: {result['rows']:,} rows",
+        "",
+        f"A {result['release_mb']:.0f} MB FOI-shaped CSV from {result['generator']} (title row, blank row, "
+        f"header, rows, blank row, note). Median of {result['runs']} run(s), each in a fresh process; "
+        "peak RSS is the largest of the runs; (b) runs fewer times, as noted.",
+        "",
+        common.markdown_table(HEADERS, rows_of(result)),
+        "",
+        f"All runs of build.py: {', '.join(f'{x:.2f}s' for x in s['seconds_all'])}.",
+        "",
+    ])
+
+
+if __name__ == "__main__":
+    main()

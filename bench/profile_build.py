@@ -1,0 +1,119 @@
+"""Where build.py spends its time: the build of an n-row benchmark release under cProfile, with
+the top entries by own time and by cumulative time, and the seconds of each step of build()
+(loading, finish(): indexes / full-text search / summary table / analyze, the headline check,
+vacuum), timed by wrapping those functions.
+
+    python bench/profile_build.py --rows 1000000
+"""
+import argparse
+import cProfile
+import io
+import pstats
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common  # noqa: E402
+
+build = None
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--steps-only", action="store_true",
+                        help="time the steps without cProfile (whose overhead inflates Python code)")
+    parser.add_argument("--build-py", type=Path, default=common.ROOT / "build.py",
+                        help="profile another copy of build.py (with its own foi/ beside it)")
+    args = parser.parse_args(argv)
+    global build
+    sys.path.insert(0, str(args.build_py.resolve().parent))
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("build", args.build_py)
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    _, _, manifest = common.write_release(args.rows)
+    output = common.OUT / f"profile_{args.rows}.db"
+
+    steps = {}
+
+    def timed(name, fn):
+        def wrapper(*a, **k):
+            started = time.perf_counter()
+            try:
+                return fn(*a, **k)
+            finally:
+                steps[name] = steps.get(name, 0) + time.perf_counter() - started
+        return wrapper
+
+    build.load_rows = timed("load_rows (read, validate, insert raw + clean)", build.load_rows)
+    build.check_duplicate_references = timed("  of which check_duplicate_references", build.check_duplicate_references)
+    build.flush = timed("  of which flush (executemany)", build.flush)
+    build.finish = timed("finish (indexes, FTS, summary, views, analyze)", build.finish)
+    build.check_headline_figures = timed("check_headline_figures", build.check_headline_figures)
+    build.read.sniff = timed("sniff (decode the whole file first)", build.read.sniff)
+    build.manifest_file.sha256 = timed("sha256 (release and output)", build.manifest_file.sha256)
+
+    real_execute = build.sqlite_utils.Database.execute
+
+    def execute(self, sql, *a, **k):
+        started = time.perf_counter()
+        try:
+            return real_execute(self, sql, *a, **k)
+        finally:
+            words = " ".join(sql.split()[:3]).lower()
+            for prefix, name in (("vacuum", "vacuum"), ("analyze", "  finish: analyze"),
+                                 ("create table cautions_by_month", "  finish: create table cautions_by_month")):
+                if words.startswith(prefix):
+                    steps[name] = steps.get(name, 0) + time.perf_counter() - started
+    build.sqlite_utils.Database.execute = execute
+
+    Table = build.sqlite_utils.db.Table
+    real_create_index, real_enable_fts = Table.create_index, Table.enable_fts
+
+    def create_index(self, columns, *a, **k):
+        started = time.perf_counter()
+        try:
+            return real_create_index(self, columns, *a, **k)
+        finally:
+            name = f"  finish: index {self.name}({', '.join(columns)})"
+            steps[name] = steps.get(name, 0) + time.perf_counter() - started
+
+    def enable_fts(self, columns, *a, **k):
+        started = time.perf_counter()
+        try:
+            return real_enable_fts(self, columns, *a, **k)
+        finally:
+            name = f"  finish: full-text index {self.name}({', '.join(columns)})"
+            steps[name] = steps.get(name, 0) + time.perf_counter() - started
+    Table.create_index, Table.enable_fts = create_index, enable_fts
+
+    profiler = cProfile.Profile()
+    started = time.perf_counter()
+    if not args.steps_only:
+        profiler.enable()
+    code = build.main(["--quiet", "--manifest", str(manifest), "--output", str(output),
+                       "--metadata", str(common.ROOT / "metadata.yml")])
+    profiler.disable()
+    total = time.perf_counter() - started
+    output.unlink(missing_ok=True)
+    how = "without the profiler" if args.steps_only else "under cProfile"
+    print(f"\nbuild.main returned {code} after {total:.1f}s {how} ({args.rows:,} rows)\n")
+    print(f"Steps (wall seconds, {how}):")
+    for name, seconds in steps.items():
+        print(f"  {seconds:7.2f}s  {name}")
+    if args.steps_only:
+        return 0
+    for key in ("tottime", "cumulative"):
+        stream = io.StringIO()
+        pstats.Stats(profiler, stream=stream).strip_dirs().sort_stats(key).print_stats(args.top)
+        text = stream.getvalue()
+        print(f"\nTop {args.top} by {key}:")
+        print(text[text.index("   ncalls"):])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
