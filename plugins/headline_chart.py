@@ -164,7 +164,11 @@ async def cached_headline(datasette, database, name, query):
     """headline(), worked out once per query: the database is served immutable."""
     cache = datasette.__dict__.setdefault("_headline_cache", {})
     if (database, name) not in cache:
-        cache[(database, name)] = await headline(datasette, database, name, query)
+        result = await headline(datasette, database, name, query)
+        if result:
+            result["html"] = Markup(await datasette.render_template(
+                "_headline.html", {"headline": result, "settings": datasette.settings_dict()}))
+        cache[(database, name)] = result
     return cache[(database, name)]
 
 
