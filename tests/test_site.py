@@ -337,11 +337,15 @@ async def test_searching_the_cautions_table_finds_matching_crimes(site_client):
 
 
 @pytest.mark.asyncio
-async def test_the_cautions_table_offers_the_facets_from_metadata(site_client):
-    """The facets metadata.yml names (offence group, caution type, year, release) are computed."""
-    data = (await site_client.get("/cautions/cautions.json?_size=0")).json()
-    assert set(TABLE_METADATA["facets"]) <= set(data["facet_results"])
-    for facet in TABLE_METADATA["facets"]:
+async def test_the_cautions_table_links_to_its_facets(site_client):
+    """The table page links to counts by offence group, caution type, year and release
+    (Datasette facets), each with values to filter by."""
+    page = (await site_client.get("/cautions/cautions")).text
+    link = re.search(r'href="(\?_facet=[^"]+)"', page).group(1).replace("&amp;", "&")
+    facets = [f.split("=")[1] for f in link.lstrip("?").split("&")]
+    assert facets == ["offence_group", "caution_type", "financial_year", "release_id"]
+    data = (await site_client.get(f"/cautions/cautions.json{link}&_size=0")).json()
+    for facet in facets:
         assert data["facet_results"][facet]["results"], f"facet {facet} is empty"
 
 
@@ -355,11 +359,16 @@ async def test_the_cautions_table_describes_its_columns(site_client):
 
 
 @pytest.mark.asyncio
-async def test_the_cautions_table_shows_the_latest_cautions_first(site_client):
-    """Opened with no sort chosen, the table lists the most recent cautions first (sort_desc)."""
+async def test_the_cautions_table_lists_crimes_in_the_order_of_the_release(site_client):
+    """Opened with no sort chosen, rows follow the release file (source_line), so each can be
+    found in what the force sent; the page links to the newest first."""
     data = (await site_client.get("/cautions/cautions.json?_size=50&_shape=objects")).json()
-    assert f"sorted by {TABLE_METADATA['sort_desc']} descending" in data["human_description_en"]
-    dates = [r["outcome_date"] for r in data["rows"]]
+    lines = [r["source_line"] for r in data["rows"]]
+    assert lines == sorted(lines)
+    page = (await site_client.get("/cautions/cautions")).text
+    assert 'href="?_sort_desc=outcome_date"' in page
+    newest = (await site_client.get("/cautions/cautions.json?_sort_desc=outcome_date&_size=50&_shape=objects")).json()
+    dates = [r["outcome_date"] for r in newest["rows"]]
     assert dates == sorted(dates, reverse=True)
 
 
