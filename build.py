@@ -53,14 +53,15 @@ def main(argv=None):
     args = parser.parse_args(argv)
     show_progress = not args.quiet and sys.stderr.isatty()
     try:
-        summary = build(args.manifest, args.output, args.metadata, show_progress=show_progress)
+        summary = build(args.manifest, args.output, args.metadata, show_progress=show_progress, strict=args.strict)
     except ReleaseError as e:
         print(f"Build stopped; {args.output} was not changed.\n{e}", file=sys.stderr)
         return 1
     print_summary(summary, args.output)
     wrong = [f for f in summary["figures"] if not f["matches"]]
     if wrong and args.strict:
-        print("\n--strict: these headline figures differ from what was published:", file=sys.stderr)
+        print(f"\n--strict: {args.output} was not changed; these headline figures differ from what was published:",
+              file=sys.stderr)
         for f in wrong:
             print(f"  {f['query']}{' / ' + f['label'] if f['label'] else ''}: published {f['published_value']}, "
                   f"the data gives {f['computed_value']}", file=sys.stderr)
@@ -70,8 +71,9 @@ def main(argv=None):
     return 0
 
 
-def build(manifest_path, output, metadata_path, show_progress=False):
-    """Build the database into a temporary file beside `output`; replace `output` only on success."""
+def build(manifest_path, output, metadata_path, show_progress=False, strict=False):
+    """Build the database into a temporary file beside `output`; replace `output` only on success
+    (and, when `strict`, only if every headline figure matches the published one)."""
     started = time.perf_counter()
     manifest = manifest_file.load(manifest_path)
     headline_queries = load_headline_queries(metadata_path)
@@ -95,12 +97,15 @@ def build(manifest_path, output, metadata_path, show_progress=False):
         figures = check_headline_figures(db, headline_queries, manifest.get("story", {}).get("url"))
         db.conn.commit()
         db.close()  # no VACUUM: the same steps in the same order already give the same bytes
-        os.replace(tmp, output)
+        sha256 = manifest_file.sha256(tmp)
+        written = not (strict and not all(f["matches"] for f in figures))
+        if written:
+            os.replace(tmp, output)
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
-    return {"releases": loaded, "figures": figures, "seconds": time.perf_counter() - started,
-            "sha256": manifest_file.sha256(output)}
+    return {"releases": loaded, "figures": figures, "seconds": time.perf_counter() - started, "sha256": sha256,
+            "written": written}
 
 
 def remove_abandoned_builds(output):
@@ -506,7 +511,8 @@ def check_headline_figures(db, queries, story_url):
 
 
 def print_summary(summary, output):
-    print(f"Built {output} in {summary['seconds']:.1f}s")
+    verb = "Built" if summary["written"] else "Checked (and did not write)"
+    print(f"{verb} {output} in {summary['seconds']:.1f}s")
     for s in summary["releases"]:
         r = s["release"]
         print(f"  {r['id']}{' (SAMPLE)' if r['is_sample'] else ''}: {s['rows_loaded']:,} rows into {s['table']}"

@@ -75,9 +75,11 @@ def test_strict_build_catches_a_release_with_one_rape_caution_removed(tmp_path):
     rape = next(i for i, line in enumerate(lines) if b",019/" in line)
     release.write_bytes(b"\r\n".join(lines[:rape] + lines[rape + 1:]))
     output = tmp_path / "cautions.db"
+    output.write_bytes(b"the previous database")
     result = subprocess.run([sys.executable, str(ROOT / "build.py"), "--manifest", str(data / "manifest.yml"),
                              "--output", str(output), "--strict", "--quiet"], capture_output=True, text=True)
     assert result.returncode == 1
+    assert output.read_bytes() == b"the previous database"  # a strict failure publishes nothing
     published = HEADLINES["rape_cautions"]["published"][0]["value"]
     assert f"rape_cautions: published {published}, the data gives {published - 1}" in result.stderr, result.stderr
     differing = {line.split("]")[1].split(":")[0].strip() for line in result.stdout.splitlines() if "[DIFFERS]" in line}
