@@ -8,6 +8,7 @@ Everything is measured against a baseline in the same run (ratios), never agains
 time. See bench/README.md for what each number means.
 """
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -28,11 +29,19 @@ def main(argv=None):
     parser.add_argument("--skip-sqlite-utils", action="store_true", help="do not time baseline (b)")
     parser.add_argument("--skip-indexed", action="store_true", help="do not time baseline (a+)")
     parser.add_argument("--skip-serve", action="store_true", help="only the build benchmark and query timings")
+    parser.add_argument("--report-only", action="store_true",
+                        help="run nothing: write results.md from the JSON the benchmarks last saved")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     common.OUT.mkdir(parents=True, exist_ok=True)
     machine = common.machine()
     print(f"Machine: {common.machine_line(machine)}\n")
+    command = "python bench/run.py" + (" " + " ".join(argv if argv is not None else sys.argv[1:])).rstrip()
+    if args.report_only:
+        builds = [saved(f"build_bench_{n}.json") for n in (args.rows, args.scale) if n]
+        served = saved(f"serve_bench_{args.rows}.json")
+        write_results(machine, command, [b for b in builds if b], served, None)
+        return 0
 
     sqlite_utils_runs = None if args.skip_sqlite_utils else 1
     builds = [build_bench.run(args.rows, args.runs, sqlite_utils_runs=sqlite_utils_runs,
@@ -51,12 +60,31 @@ def main(argv=None):
         serve_args.append("--queries-only")
     served = serve_bench.main(serve_args)
 
-    minutes = (time.perf_counter() - started) / 60
-    command = "python bench/run.py" + (" " + " ".join(argv if argv is not None else sys.argv[1:])).rstrip()
+    write_results(machine, command, builds, served, (time.perf_counter() - started) / 60)
+    return 0
+
+
+def saved(name):
+    """A benchmark's saved JSON, with the row counts that JSON turned into strings made ints again."""
+    path = common.OUT / name
+    if not path.exists():
+        print(f"{path} not found; left out")
+        return None
+    result = json.loads(path.read_text())
+    for entry in result.get("queries", {}).get("queries", []):
+        entry["by_size"] = {int(k): v for k, v in entry["by_size"].items()}
+    if "queries" in result:
+        result["queries"]["cautions_rows"] = {int(k): v for k, v in result["queries"]["cautions_rows"].items()}
+    return result
+
+
+def write_results(machine, command, builds, served, minutes):
+    when = [b["when"] for b in builds] + ([served["when"]] if served else [])
+    took = f", {minutes:.0f} minutes" if minutes is not None else " (report from saved results)"
     text = "\n".join([
         "# Benchmark results",
         "",
-        f"{time.strftime('%Y-%m-%d %H:%M')}, `{command}`, {minutes:.0f} minutes.",
+        f"{', '.join(sorted(set(when)))}: `{command}`{took}.",
         "",
         f"**Machine**: {machine['cpu']}; {machine['cores']} cores; {machine['ram_gb']} GB RAM; "
         f"Python {machine['python']}; SQLite {machine['sqlite']}; {machine['datasette']}; {machine['os']}.",
@@ -71,11 +99,10 @@ def main(argv=None):
         *[build_bench.markdown_report(b) for b in builds],
         "## Serve and query",
         "",
-        serve_bench.markdown_report(served),
+        serve_bench.markdown_report(served) if served else "(not run)",
     ])
     (common.OUT / "results.md").write_text(text)
-    print(f"\nwrote {(common.OUT / 'results.md').relative_to(common.ROOT)} ({minutes:.0f} minutes)")
-    return 0
+    print(f"\nwrote {(common.OUT / 'results.md').relative_to(common.ROOT)}")
 
 
 if __name__ == "__main__":
