@@ -451,8 +451,9 @@ class Progress:
 def finish(db, headline_queries):
     """Indexes, full-text search, the per-month summary and the views the headline queries read."""
     db["cautions"].create_index(["release_id", "crime_reference"], unique=True)
-    # Behind the headline queries (offence_code), the default sort (outcome_date) and the facets.
-    for columns in (["offence_code"], ["outcome_date"], ["financial_year", "caution_type"], ["offence_group"],
+    # Behind the headline queries and their charts (offence_code, covering the year and type they
+    # are broken down by), the newest-first sort (outcome_date) and the facets.
+    for columns in (["offence_code", "financial_year", "caution_type"], ["outcome_date"], ["financial_year", "caution_type"], ["offence_group"],
                     ["caution_type"]):
         db["cautions"].create_index(columns)
     db["cautions"].enable_fts(["offence_description"], create_triggers=False)

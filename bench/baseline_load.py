@@ -16,7 +16,7 @@ import sys
 
 
 INDEXES = ["create unique index t_ref on t (crime_reference)",
-           "create index t_code on t (offence_code)",
+           "create index t_code on t (offence_code, outcome_date, outcome)",
            "create index t_date on t (outcome_date)",
            "create index t_outcome_age on t (outcome, age_group)",
            "create index t_description on t (offence_description)",

@@ -168,6 +168,8 @@ async def cached_headline(datasette, database, name, query):
         if result:
             result["html"] = Markup(await datasette.render_template(
                 "_headline.html", {"headline": result, "settings": datasette.settings_dict()}))
+        if result and result.get("breakdown_error"):
+            return result  # e.g. stopped by the time limit: try again next time, never cache an error
         cache[(database, name)] = result
     return cache[(database, name)]
 

@@ -161,6 +161,29 @@ async def test_each_headline_page_offers_all_the_crimes_behind_it_as_csv(site_cl
     assert "https://github.com/simonw/datasette/issues/526" in page
 
 
+@pytest.mark.asyncio
+async def test_a_chart_that_cannot_be_drawn_says_why_and_is_tried_again_next_time(sample_db, tmp_path):
+    """A breakdown that fails (its table missing, or stopped by the time limit under load) shows
+    the reason on the page; it is not remembered, so the next request draws the chart."""
+    import shutil
+    import sqlite3
+    db_path = tmp_path / "cautions.db"
+    shutil.copy(sample_db, db_path)
+    metadata = site_metadata()
+    rape = metadata["databases"]["cautions"]["queries"]["rape_cautions"]
+    rape["breakdown"] = "select financial_year, caution_type, cautions from rape_breakdown_arriving_later"
+    client = Datasette([str(db_path)], metadata=metadata, plugins_dir=str(ROOT / "plugins"),
+                       template_dir=str(ROOT / "templates"), settings=serve_settings()).client
+    first = (await client.get("/cautions/rape_cautions")).text
+    assert "cannot be drawn from this database" in first and "rape_breakdown_arriving_later" in first
+    assert '<figure class="headline-chart"' not in first
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("create table rape_breakdown_arriving_later as select financial_year, caution_type, "
+                     "count(*) as cautions from rape_cautions_rows group by 1, 2")
+    second = (await client.get("/cautions/rape_cautions")).text
+    assert "cannot be drawn" not in second and '<figure class="headline-chart"' in second
+
+
 def test_chart_labels_from_the_data_are_escaped():
     """A label in the data that looks like HTML is drawn as text inside the SVG, never as markup."""
     spec = importlib.util.spec_from_file_location("headline_chart_under_test", ROOT / "plugins" / "headline_chart.py")
