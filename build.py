@@ -20,6 +20,7 @@ import sqlite3
 import sys
 import tempfile
 import time
+from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
@@ -93,7 +94,7 @@ def build(manifest_path, output, metadata_path, show_progress=False, strict=Fals
             for release in manifest["releases"]:
                 path = manifest_path.parent / release["file"]
                 loaded.append(load_release(db, release, path, codes, scratch, show_progress))
-        finish(db, headline_queries)
+        finish(db, headline_queries, loaded)
         figures = check_headline_figures(db, headline_queries, manifest.get("story", {}).get("url"))
         db.conn.commit()
         db.close()  # no VACUUM: the same steps in the same order already give the same bytes
@@ -276,6 +277,7 @@ def load_rows(db, release, csv_path, display, encoding, is_xlsx, codes, stats):
         return code, codes.get(code)
 
     outcome_at, unknown = col["outcome"], stats["unknown_offence_codes"]
+    by_month = stats["by_month"] = Counter()  # (month, financial year, caution type, offender, group) -> crimes
     for line, cells in table.rows():
         stats["rows_read"] += 1
         outcome = cells[outcome_at].strip()
@@ -297,12 +299,14 @@ def load_rows(db, release, csv_path, display, encoding, is_xlsx, codes, stats):
         code, known = offence(code_given) if code_given else (None, None)
         if code_given and not known:
             unknown[code_given] = unknown.get(code_given, 0) + 1
+        group = known["offence_group"] if known else None
         raw_batch.append([line, *cells, None])
         clean_batch.append([
             next_id, release_id, line, reference, code, code_given,
-            description or (known["description"] if known else None), known["offence_group"] if known else None,
+            description or (known["description"] if known else None), group,
             caution[0], caution[1], caution[2], outcome, outcome_date, financial_year, month, age_group, is_sample,
         ])
+        by_month[month, financial_year, caution[0], caution[1], group] += 1
         next_id += 1
         if len(raw_batch) >= BATCH:
             flush(db, raw_sql, raw_batch, cautions_sql, clean_batch)
@@ -316,7 +320,7 @@ def load_rows(db, release, csv_path, display, encoding, is_xlsx, codes, stats):
     if not stats["rows_read"]:
         raise ReleaseError(display, "the file has a header but no data rows",
                            "check the right sheet or file was exported", line=table.header_line)
-    check_duplicate_references(db, release, display, raw_table, table.headers[col["crime_reference"]])
+    index_references(db, release, display, table.headers[col["crime_reference"]])
     check_rows_total(table, stats, display)
 
 
@@ -327,7 +331,18 @@ def flush(db, raw_sql, raw_batch, cautions_sql, clean_batch):
     clean_batch.clear()
 
 
-def check_duplicate_references(db, release, display, raw_table, column):
+def index_references(db, release, display, column):
+    """The unique index on (release, crime reference), made after each release: when a reference
+    repeats, making it fails, and only then are the repeated references looked up to name them."""
+    db.execute("drop index if exists idx_cautions_release_id_crime_reference")
+    try:
+        db["cautions"].create_index(["release_id", "crime_reference"], unique=True)
+    except sqlite3.IntegrityError:
+        check_duplicate_references(db, release, display, column)
+        raise
+
+
+def check_duplicate_references(db, release, display, column):
     duplicates = db.execute(
         "select crime_reference, group_concat(source_line, ', ') from cautions where release_id = ? "
         "group by crime_reference having count(*) > 1 order by min(source_line) limit 3", [release["id"]]).fetchall()
@@ -448,9 +463,9 @@ class Progress:
               f"{time.perf_counter() - self.started:.1f}s", file=sys.stderr)
 
 
-def finish(db, headline_queries):
-    """Indexes, full-text search, the per-month summary and the views the headline queries read."""
-    db["cautions"].create_index(["release_id", "crime_reference"], unique=True)
+def finish(db, headline_queries, loaded):
+    """Indexes, full-text search, the per-month summary and the views the headline queries read.
+    (The unique index on crime references is made as each release is loaded.)"""
     # Behind the headline queries and their charts (offence_code, covering the year and type they
     # are broken down by), the newest-first sort (outcome_date) and the facets.
     for columns in (["offence_code", "financial_year", "caution_type"], ["outcome_date"], ["financial_year", "caution_type"], ["offence_group"],
@@ -458,11 +473,7 @@ def finish(db, headline_queries):
         db["cautions"].create_index(columns)
     db["cautions"].enable_fts(["offence_description"], create_triggers=False)
     db["offence_codes"].enable_fts(["description"], create_triggers=False)
-    db.execute("""
-        create table cautions_by_month as
-        select release_id, month, financial_year, caution_type, offender, offence_group, count(*) as cautions
-        from cautions group by release_id, month, financial_year, caution_type, offender, offence_group
-        order by release_id, month, caution_type, offence_group""")
+    write_cautions_by_month(db, loaded)
     db["cautions_by_month"].create_index(["month"])
     db["cautions_by_month"].create_index(["financial_year", "offender"])
     for name, query in headline_queries.items():
@@ -483,6 +494,19 @@ def load_headline_queries(metadata_path):
     except (OSError, yaml.YAMLError) as e:
         raise ReleaseError(metadata_path, f"cannot read the site metadata ({e})", "restore metadata.yml") from None
     return (metadata.get("databases", {}).get("cautions", {}).get("queries") or {})
+
+
+def write_cautions_by_month(db, loaded):
+    """The per-month summary behind the headline totals and charts, from the counts kept while
+    loading (the same as a GROUP BY over cautions, without reading it again), in a fixed order."""
+    db["cautions_by_month"].create({
+        "release_id": str, "month": str, "financial_year": str, "caution_type": str, "offender": str,
+        "offence_group": str, "cautions": int,
+    }, foreign_keys=[("release_id", "releases", "id")])
+    rows = [(stats["release"]["id"], *key, count) for stats in loaded if "by_month" in stats
+            for key, count in stats["by_month"].items()]
+    rows.sort(key=lambda r: [(value is not None, value or "") for value in r[:-1]])
+    db.conn.executemany("insert into cautions_by_month values (?, ?, ?, ?, ?, ?, ?)", rows)
 
 
 def check_headline_figures(db, queries, story_url):

@@ -63,6 +63,7 @@ def main(argv=None):
     parser.add_argument("--query-runs", type=int, default=20)
     parser.add_argument("--queries-only", action="store_true", help="skip the servers; only time the SQL")
     parser.add_argument("--seed", type=int, default=common.SEED)
+    parser.add_argument("--only", help="only the endpoints whose label contains this text (e.g. HTML)")
     args = parser.parse_args(argv)
     result = {"rows": args.rows, "machine": common.machine(), "when": time.strftime("%Y-%m-%d %H:%M")}
     db = common.ensure_db(args.rows, args.seed)
@@ -310,7 +311,7 @@ def serve_bench(db, args):
     servers, note = start_servers(db, inspect, work)
     results = {}
     try:
-        targets = endpoints(canned_queries())
+        targets = [t for t in endpoints(canned_queries()) if not args.only or args.only in t[0]]
         for label, ours_path, plain_path in targets:  # one request each first: status, size, warm caches
             results[label] = {"paths": {"ours": ours_path, "plain": plain_path}, "runs": {"ours": [], "plain": []},
                               "first": {}}
