@@ -37,7 +37,8 @@ PROGRESS_BYTES = 3_000_000  # about 50,000 rows of a typical release
 
 CAUTIONS_COLUMNS = {
     "id": int, "release_id": str, "source_line": int, "crime_reference": str,
-    "offence_code": str, "offence_code_as_given": str, "offence_description": str, "offence_group": str,
+    "offence_code": str, "offence_code_as_given": str, "offence_description": str, "offence_description_id": int,
+    "offence_group": str,
     "caution_type": str, "offender": str, "conditional": int, "outcome_as_given": str,
     "outcome_date": str, "financial_year": str, "month": str, "age_group": str, "is_sample": int,
 }
@@ -89,12 +90,13 @@ def build(manifest_path, output, metadata_path, show_progress=False, strict=Fals
         db.execute("pragma synchronous = off")
         create_schema(db)
         codes = load_offence_codes(db, manifest_path.parent / manifest.get("offence_codes", "reference/offence_codes.csv"))
+        descriptions = {}  # each distinct offence description -> its id in offence_descriptions
         loaded = []
         with tempfile.TemporaryDirectory() as scratch:
             for release in manifest["releases"]:
                 path = manifest_path.parent / release["file"]
-                loaded.append(load_release(db, release, path, codes, scratch, show_progress))
-        finish(db, headline_queries, loaded)
+                loaded.append(load_release(db, release, path, codes, descriptions, scratch, show_progress))
+        finish(db, headline_queries, loaded, descriptions)
         figures = check_headline_figures(db, headline_queries, manifest.get("story", {}).get("url"))
         db.conn.commit()
         db.close()  # no VACUUM: the same steps in the same order already give the same bytes
@@ -142,8 +144,11 @@ def create_schema(db):
         "victim_child_under_13": int, "victim_sex": str, "is_firearm_with_intent": int,
         "source": str, "source_url": str, "licence": str,
     }, pk="code")
+    # The distinct descriptions, each once: full-text search runs over these, not over every crime.
+    db["offence_descriptions"].create({"id": int, "description": str}, pk="id")
     db["cautions"].create(CAUTIONS_COLUMNS, pk="id", not_null={"release_id", "crime_reference", "outcome_date"},
-                          foreign_keys=[("release_id", "releases", "id"), ("offence_code", "offence_codes", "code")])
+                          foreign_keys=[("release_id", "releases", "id"), ("offence_code", "offence_codes", "code"),
+                                        ("offence_description_id", "offence_descriptions", "id")])
 
 
 def load_offence_codes(db, path):
@@ -160,7 +165,7 @@ def load_offence_codes(db, path):
     return {row["code"]: row for row in rows}
 
 
-def load_release(db, release, path, codes, scratch, show_progress):
+def load_release(db, release, path, codes, descriptions, scratch, show_progress):
     display = str(Path("data") / release["file"])
     csv_path = path
     if path.suffix.lower() == ".xlsx":
@@ -175,7 +180,7 @@ def load_release(db, release, path, codes, scratch, show_progress):
              "lines": lines}
     is_xlsx = csv_path is not path
     if release["kind"] == "rows":
-        load_rows(db, release, csv_path, display, encoding, is_xlsx, codes, stats)
+        load_rows(db, release, csv_path, display, encoding, is_xlsx, codes, descriptions, stats)
     else:
         load_counts(db, release, csv_path, display, encoding, is_xlsx, stats)
     db["releases"].insert({
@@ -204,7 +209,7 @@ def raw_column_names(headers):
     return names
 
 
-def load_rows(db, release, csv_path, display, encoding, is_xlsx, codes, stats):
+def load_rows(db, release, csv_path, display, encoding, is_xlsx, codes, descriptions, stats):
     """One row per crime: every original cell into raw_<id>, the clean fields into `cautions`."""
     mapping = release.get("columns") or {}
     required_keys = {header_key(mapping.get(f) or "") for f, (req, _) in ROW_FIELDS.items() if req} - {""}
@@ -300,10 +305,11 @@ def load_rows(db, release, csv_path, display, encoding, is_xlsx, codes, stats):
         if code_given and not known:
             unknown[code_given] = unknown.get(code_given, 0) + 1
         group = known["offence_group"] if known else None
+        description = description or (known["description"] if known else None)
+        description_id = descriptions.setdefault(description, len(descriptions) + 1) if description else None
         raw_batch.append([line, *cells, None])
         clean_batch.append([
-            next_id, release_id, line, reference, code, code_given,
-            description or (known["description"] if known else None), group,
+            next_id, release_id, line, reference, code, code_given, description, description_id, group,
             caution[0], caution[1], caution[2], outcome, outcome_date, financial_year, month, age_group, is_sample,
         ])
         by_month[month, financial_year, caution[0], caution[1], group] += 1
@@ -463,15 +469,19 @@ class Progress:
               f"{time.perf_counter() - self.started:.1f}s", file=sys.stderr)
 
 
-def finish(db, headline_queries, loaded):
+def finish(db, headline_queries, loaded, descriptions):
     """Indexes, full-text search, the per-month summary and the views the headline queries read.
     (The unique index on crime references is made as each release is loaded.)"""
     # Behind the headline queries and their charts (offence_code, covering the year and type they
-    # are broken down by), the newest-first sort (outcome_date) and the facets.
-    for columns in (["offence_code", "financial_year", "caution_type"], ["outcome_date"], ["financial_year", "caution_type"], ["offence_group"],
+    # are broken down by), search (offence_description_id, likewise), the newest-first sort
+    # (outcome_date) and the facets.
+    for columns in (["offence_code", "financial_year", "caution_type"],
+                    ["offence_description_id", "financial_year", "caution_type"], ["outcome_date"], ["financial_year", "caution_type"], ["offence_group"],
                     ["caution_type"]):
         db["cautions"].create_index(columns)
-    db["cautions"].enable_fts(["offence_description"], create_triggers=False)
+    db.conn.executemany("insert into offence_descriptions values (?, ?)",
+                        [(i, description) for description, i in descriptions.items()])
+    db["offence_descriptions"].enable_fts(["description"], create_triggers=False)
     db["offence_codes"].enable_fts(["description"], create_triggers=False)
     write_cautions_by_month(db, loaded)
     db["cautions_by_month"].create_index(["month"])

@@ -15,8 +15,9 @@ REQUIRED = ["id", "kind", "file", "title", "authority", "source_url", "licence",
 OPTIONAL = ["foi_reference", "requested", "answered", "description", "sha256", "sheet", "encoding",
             "columns", "table", "counts", "counts_matching", "period"]
 # Tables build.py makes itself; a counts release's `table:` may not take one of these names.
-BUILT_TABLES = {"releases", "offence_codes", "cautions", "cautions_by_month", "headline_figures"}
-BUILT_PREFIXES = ("raw_", "cautions_fts", "offence_codes_fts", "sqlite_")
+BUILT_TABLES = {"releases", "offence_codes", "offence_descriptions", "cautions", "cautions_by_month",
+                "headline_figures"}
+BUILT_PREFIXES = ("raw_", "offence_descriptions_fts", "offence_codes_fts", "sqlite_")
 
 
 def load(path):

@@ -217,8 +217,11 @@ def test_the_same_inputs_give_a_byte_identical_database(release, tmp_path):
 def test_the_schema_declares_keys_and_full_text_search(sample_db):
     db = sqlite3.connect(sample_db)
     fks = {(r[3], r[2], r[4]) for r in db.execute("pragma foreign_key_list(cautions)")}
-    assert fks == {("release_id", "releases", "id"), ("offence_code", "offence_codes", "code")}
-    assert db.execute("select count(*) from cautions_fts where cautions_fts match 'assault'").fetchone()[0] > 0
+    assert fks == {("release_id", "releases", "id"), ("offence_code", "offence_codes", "code"),
+                   ("offence_description_id", "offence_descriptions", "id")}
+    assault = db.execute("select count(*) from cautions where offence_description_id in (select rowid from "
+                         "offence_descriptions_fts where offence_descriptions_fts match 'assault')").fetchone()[0]
+    assert assault == db.execute("select count(*) from cautions where offence_description like '%assault%'").fetchone()[0] > 0
     assert [r[5] for r in db.execute("pragma table_info(cautions)") if r[1] == "id"] == [1]
 
 
