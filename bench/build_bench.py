@@ -104,7 +104,7 @@ def run(rows, runs, seed=common.SEED, sqlite_utils_runs=1, with_indexed=True, lo
 
 
 LABELS = {"ours": "ours: build.py", "a": "(a) csv + sqlite3 executemany",
-          "a+": "(a+) (a) + 6 indexes + FTS5, as finish()", "b": "(b) sqlite-utils insert --csv"}
+          "a+": "(a+) (a) + 7 indexes + FTS5, as finish()", "b": "(b) sqlite-utils insert --csv"}
 
 
 def rows_of(result):
