@@ -74,8 +74,9 @@ def main(argv=None):
     result["queries"] = query_bench(args.rows, args.scale, args.query_runs, args.seed)
     print()
     print(text_queries(result["queries"]))
-    (common.OUT / f"serve_bench_{args.rows}.json").write_text(json.dumps(result, indent=2))
-    (common.OUT / f"serve_bench_{args.rows}.md").write_text(markdown_report(result))
+    name = f"serve_bench_{args.rows}" + ("_only" if args.only else "")  # a partial run keeps the full one
+    (common.OUT / f"{name}.json").write_text(json.dumps(result, indent=2))
+    (common.OUT / f"{name}.md").write_text(markdown_report(result))
     return result
 
 
@@ -155,6 +156,21 @@ class Server:
         self.log.close()
 
 
+def search_metadata():
+    """Only which full-text table each table searches (`fts_table`, `fts_pk`), from metadata.yml:
+    the one piece of metadata plain Datasette is given, so that `?_search=` on the table searches
+    the same index on both servers (build.py indexes the distinct descriptions, which plain
+    Datasette would not find by itself, and it would then ignore `_search` and list every row)."""
+    metadata = yaml.safe_load((common.ROOT / "metadata.yml").read_text())
+    out = {}
+    for db_name, database in (metadata.get("databases") or {}).items():
+        for table, config in (database.get("tables") or {}).items():
+            search = {k: config[k] for k in ("fts_table", "fts_pk") if k in config}
+            if search:
+                out.setdefault("databases", {}).setdefault(db_name, {}).setdefault("tables", {})[table] = search
+    return out
+
+
 def start_servers(db, inspect, work):
     """Ours through serve.sh, plain Datasette beside it. serve.sh serves cautions.db and
     inspect-data.json from its own folder, so ours runs from a folder of symlinks (unless
@@ -179,10 +195,13 @@ def start_servers(db, inspect, work):
         script = site / "serve.sh"
         note = ("serve.sh takes the database and inspect file only from its own folder, so it was run "
                 "from a folder of symlinks (serve.sh, metadata.yml, plugins/, templates/, static/, the db)")
+    plain_metadata = work / "plain-metadata.json"
+    plain_metadata.write_text(json.dumps(search_metadata()))
     servers = {}
     try:
         servers["ours"] = Server("ours", ["sh", str(script)], ours_port, env=env, log_path=work / "ours.log")
         servers["plain"] = Server("plain", [str(datasette), "serve", "-i", str(db), "--inspect-file", str(inspect),
+                                            "--metadata", str(plain_metadata),
                                             *serve_settings(), "--host", "127.0.0.1", "--port", str(plain_port)],
                                   plain_port, log_path=work / "plain.log")
         for server in servers.values():
