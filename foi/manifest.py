@@ -24,8 +24,9 @@ def load(path):
     path = Path(path)
     if not path.exists():
         raise ReleaseError(path, "the manifest does not exist", "create it; see README.md, 'Using your own release'")
+    text = path.read_text(encoding="utf-8")
     try:
-        manifest = yaml.safe_load(path.read_text(encoding="utf-8"))
+        manifest = yaml.safe_load(text)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         raise ReleaseError(path, f"this is not valid YAML ({getattr(e, 'problem', None) or e})",
@@ -34,20 +35,36 @@ def load(path):
     if not isinstance(manifest, dict) or not isinstance(manifest.get("releases"), list) or not manifest["releases"]:
         raise ReleaseError(path, "the manifest has no `releases:` list", "add at least one release; see README.md")
     ids, tables = set(), set()
+    lines = release_lines(text)
     for number, release in enumerate(manifest["releases"], 1):
-        check_release(path, number, release, ids, tables)
+        check_release(path, number, release, ids, tables, lines[number - 1] if number <= len(lines) else (None, {}))
     return manifest
+
+
+def release_lines(text):
+    """For each release of the manifest, (the line it starts on, {key: the line of that key})."""
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    if not isinstance(root, yaml.MappingNode):
+        return []
+    for key, value in root.value:
+        if key.value == "releases" and isinstance(value, yaml.SequenceNode):
+            return [(item.start_mark.line + 1,
+                     {k.value: k.start_mark.line + 1 for k, _ in item.value} if isinstance(item, yaml.MappingNode) else {})
+                    for item in value.value]
+    return []
 
 
 def is_date(value):
     return isinstance(value, datetime.date) or bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(value)))
 
 
-def check_release(path, number, release, ids, tables):
+def check_release(path, number, release, ids, tables, lines):
     where = f"release {number}" + (f" ({release.get('id')})" if isinstance(release, dict) and release.get("id") else "")
+    release_line, key_lines = lines
 
-    def fail(problem, fix):
-        raise ReleaseError(path, f"{where}: {problem}", fix)
+    def fail(problem, fix, key=None):
+        """Stop at the line of `key` in this release, or at the release's first line."""
+        raise ReleaseError(path, f"{where}: {problem}", fix, line=key_lines.get(key, release_line))
 
     if not isinstance(release, dict):
         fail("is not a mapping of keys to values", "write it as `- id: ...` followed by indented `key: value` lines")
@@ -57,33 +74,35 @@ def check_release(path, number, release, ids, tables):
     unknown = sorted(set(release) - set(REQUIRED) - set(OPTIONAL))
     if unknown:
         fail(f"has keys this build does not know: {', '.join(unknown)}",
-             f"check the spelling; the keys are {', '.join(REQUIRED + OPTIONAL)}")
+             f"check the spelling; the keys are {', '.join(REQUIRED + OPTIONAL)}", unknown[0])
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", str(release["id"])):
-        fail(f"id {release['id']!r} should be lower case letters, digits and hyphens", "rename it, e.g. tvp-cautions-2017")
+        fail(f"id {release['id']!r} should be lower case letters, digits and hyphens", "rename it, e.g. tvp-cautions-2017",
+             "id")
     if release["id"] in ids:
-        fail(f"id {release['id']!r} is used twice", "give each release its own id")
+        fail(f"id {release['id']!r} is used twice", "give each release its own id", "id")
     ids.add(release["id"])
     if release["kind"] not in KINDS:
         fail(f"kind {release['kind']!r} is not one of {', '.join(KINDS)}",
-             "use `rows` for one row per crime, `counts` for a published table of counts")
+             "use `rows` for one row per crime, `counts` for a published table of counts", "kind")
     if not isinstance(release["is_sample"], bool):
-        fail("is_sample must be true or false", "write `is_sample: false` for a real release")
+        fail("is_sample must be true or false", "write `is_sample: false` for a real release", "is_sample")
     for key in ("requested", "answered"):
         if release.get(key) is not None and not is_date(release[key]):
-            fail(f"{key} {release[key]!r} is not a date written yyyy-mm-dd", f"write it as e.g. `{key}: 2017-04-20`")
+            fail(f"{key} {release[key]!r} is not a date written yyyy-mm-dd", f"write it as e.g. `{key}: 2017-04-20`", key)
     period = release.get("period")
     if period is not None and not (isinstance(period, dict) and period and set(period) <= {"from", "to"}
                                    and all(is_date(v) for v in period.values())):
-        fail(f"period {period!r} is not a range of dates", "write it as `period: {from: 2018-06-01, to: 2018-06-30}`")
+        fail(f"period {period!r} is not a range of dates", "write it as `period: {from: 2018-06-01, to: 2018-06-30}`",
+             "period")
     if release["kind"] == "rows":
         columns = release.get("columns") or {}
         if not isinstance(columns, dict):
             fail(f"`columns:` must map fields to headers, not be {columns!r}",
                  "write one `field: Header` line under `columns:` for each field, e.g. `crime_reference: "
-                 f"Crime Reference`; the fields are {', '.join(ROW_FIELDS)}")
+                 f"Crime Reference`; the fields are {', '.join(ROW_FIELDS)}", "columns")
         if set(columns) - set(ROW_FIELDS):
             fail(f"`columns:` maps fields this build does not know: {', '.join(sorted(set(columns) - set(ROW_FIELDS)))}",
-                 f"the fields are {', '.join(ROW_FIELDS)}")
+                 f"the fields are {', '.join(ROW_FIELDS)}", "columns")
     else:
         if not release.get("table") or not re.fullmatch(r"[a-z][a-z0-9_]*", str(release["table"])):
             fail("a counts release needs `table:`, a lower-case name like buckinghamshire_as_published",
@@ -91,9 +110,10 @@ def check_release(path, number, release, ids, tables):
         table = str(release["table"])
         if table in BUILT_TABLES or table.startswith(BUILT_PREFIXES):
             fail(f"`table: {table}` is a table the build makes itself", "choose another name, such as "
-                 f"{str(release['id']).replace('-', '_')}")
+                 f"{str(release['id']).replace('-', '_')}", "table")
         if table in tables:
-            fail(f"`table: {table}` is the table of another release too", "give each counts release its own `table:`")
+            fail(f"`table: {table}` is the table of another release too", "give each counts release its own `table:`",
+                 "table")
         tables.add(table)
         if not release.get("counts") and not release.get("counts_matching"):
             fail("a counts release needs `counts:` (the list of count columns) or `counts_matching:` (a pattern)",
@@ -103,26 +123,26 @@ def check_release(path, number, release, ids, tables):
                 re.compile(str(release["counts_matching"]))
             except re.error as e:
                 fail(f"`counts_matching:` is not a valid pattern ({e})",
-                     "fix the pattern, or list the count columns under `counts:` instead")
+                     "fix the pattern, or list the count columns under `counts:` instead", "counts_matching")
     if release.get("encoding"):
         try:
             codecs.lookup(str(release["encoding"]))
         except LookupError:
             fail(f"encoding {release['encoding']!r} is not one Python knows",
-                 "use utf-8 or cp1252 (Windows), or remove `encoding:` to let the build find it")
+                 "use utf-8 or cp1252 (Windows), or remove `encoding:` to let the build find it", "encoding")
     file = path.parent / release["file"]
     if not file.exists():
         fail(f"file {release['file']!r} does not exist (looked in {path.parent}/)",
-             "put the file in data/ or correct `file:`")
+             "put the file in data/ or correct `file:`", "file")
     if file.suffix.lower() not in (".csv", ".xlsx", ".txt"):
-        fail(f"file {release['file']!r} is neither .csv nor .xlsx", "export the sheet as CSV UTF-8 or .xlsx")
+        fail(f"file {release['file']!r} is neither .csv nor .xlsx", "export the sheet as CSV UTF-8 or .xlsx", "file")
     if "sha256" in release and not isinstance(release["sha256"], str):
-        fail("sha256 must be written as text (64 hex characters)", "put it in quotes: sha256: \"…\"")
+        fail("sha256 must be written as text (64 hex characters)", "put it in quotes: sha256: \"…\"", "sha256")
     if release.get("sha256"):
         actual = sha256(file)
         if actual != str(release["sha256"]).lower():
             fail(f"file {release['file']!r} has sha256 {actual}, not the {release['sha256']} the manifest pins",
-                 "if the file was replaced on purpose, update `sha256:`; otherwise restore the original file")
+                 "if the file was replaced on purpose, update `sha256:`; otherwise restore the original file", "sha256")
 
 
 def sha256(path):

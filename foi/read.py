@@ -48,16 +48,16 @@ def sniff(path, display, declared=None):
                 decoder.decode(b"", final=True)
                 return candidate, "/".join(sorted(endings)) or "none", line
             except UnicodeDecodeError as e:
-                bad_line = _line_of_offset(path, f.tell() - len(chunk) + e.start)
-                error = (bad_line, chunk[e.start:e.start + 4])
-    bad_line, sample = error
+                bad_line, bad_cell = _line_and_cell_of_offset(path, f.tell() - len(chunk) + e.start)
+                error = (bad_line, bad_cell, chunk[e.start:e.start + 4])
+    bad_line, bad_cell, sample = error
     if declared:
         raise ReleaseError(display, f"bytes {sample!r} are not {declared} text, which `encoding:` in data/manifest.yml "
                            "says the file is", "remove `encoding:` for this release to let the build find the "
-                           "encoding, or set it to the one the file is in", line=bad_line)
+                           "encoding, or set it to the one the file is in", line=bad_line, column=bad_cell)
     raise ReleaseError(display, f"bytes {sample!r} are neither UTF-8 nor Windows-1252 text",
                        "open the file in a spreadsheet and save it as 'CSV UTF-8', or set `encoding:` "
-                       "for this release in data/manifest.yml", line=bad_line)
+                       "for this release in data/manifest.yml", line=bad_line, column=bad_cell)
 
 
 def _endings(chunk):
@@ -72,10 +72,14 @@ def _endings(chunk):
     return found
 
 
-def _line_of_offset(path, offset):
+def _line_and_cell_of_offset(path, offset):
+    """(line, cell) of a byte offset, both counted from 1: the cell is the column of the line."""
     with open(path, "rb") as f:
         before = f.read(offset)
-    return (before.count(b"\n") or before.count(b"\r")) + 1
+    newline = b"\n" if b"\n" in before else b"\r"
+    line_start = before.rfind(newline) + 1
+    cells = next(csv.reader([before[line_start:].decode("latin-1")]), [])
+    return before.count(newline) + 1, max(len(cells), 1)
 
 
 def xlsx_to_csv(path, sheet, display, out_path):

@@ -54,6 +54,12 @@ def test_bad_input_stops_the_build_with_a_clear_message_and_leaves_the_old_datab
         assert re.search(rf"\bline {expect['line']}\b", message), message
     if "column" in expect:
         assert f"column {expect['column']!r}" in message, message
+    if "key" in expect:  # a mistake in the manifest: the message points at the line of that key
+        line = int(re.search(r"manifest\.yml, line (\d+)", message).group(1))
+        written = (tmp_path / "manifest.yml").read_text(encoding="utf-8").splitlines()
+        assert written[line - 1].lstrip(" -").startswith(expect["key"] + ":"), (message, written[line - 1])
+    elif expect["file"] == "manifest.yml" and "releases:" not in expect["problem"] and "not exist" not in expect["problem"]:
+        assert re.search(r"manifest\.yml, line \d+", message), message
     assert expect["problem"] in message, message
     assert "What to do:" in message, message
     assert (tmp_path / "cautions.db").read_bytes() == before, "the old database was changed"
