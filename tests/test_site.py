@@ -360,6 +360,17 @@ async def test_searching_the_cautions_table_finds_matching_crimes(site_client):
 
 
 @pytest.mark.asyncio
+@pytest.mark.parametrize("q", ["assault", "cannabis", '"intent to supply"'])
+async def test_the_search_chart_counts_the_crimes_the_table_search_finds(site_client, q):
+    """search_cautions?q= (by year and type) adds up to what ?_search= on the cautions table finds."""
+    encoded = urllib.parse.quote(q)
+    chart = (await site_client.get(f"/cautions/search_cautions.json?q={encoded}&_shape=array")).json()
+    table = (await site_client.get(f"/cautions/cautions.json?_search={encoded}&_size=1")).json()
+    assert table["filtered_table_rows_count"] > 0
+    assert sum(row["cautions"] for row in chart) == table["filtered_table_rows_count"]
+
+
+@pytest.mark.asyncio
 async def test_the_cautions_table_links_to_its_facets(site_client):
     """The table page links to counts by offence group, caution type, year and release
     (Datasette facets), each with values to filter by."""
