@@ -71,10 +71,10 @@ def check_release(path, number, release, ids, tables, lines):
     missing = [k for k in REQUIRED if k not in release or release[k] in (None, "")]
     if missing:
         fail(f"is missing {', '.join(missing)}", "add them; every release says what it is and where it came from")
-    unknown = sorted(set(release) - set(REQUIRED) - set(OPTIONAL))
+    unknown = sorted(set(release) - set(REQUIRED) - set(OPTIONAL), key=str)
     if unknown:
-        fail(f"has keys this build does not know: {', '.join(unknown)}",
-             f"check the spelling; the keys are {', '.join(REQUIRED + OPTIONAL)}", unknown[0])
+        fail(f"has keys this build does not know: {', '.join(map(str, unknown))}",
+             f"check the spelling; the keys are {', '.join(REQUIRED + OPTIONAL)}", str(unknown[0]))
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", str(release["id"])):
         fail(f"id {release['id']!r} should be lower case letters, digits and hyphens", "rename it, e.g. tvp-cautions-2017",
              "id")

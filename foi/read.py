@@ -9,6 +9,7 @@ Rows are streamed: nothing here holds more than one row of a large file.
 """
 import codecs
 import csv
+import io
 import os
 import subprocess
 import sys
@@ -73,12 +74,15 @@ def _endings(chunk):
 
 
 def _line_and_cell_of_offset(path, offset):
-    """(line, cell) of a byte offset, both counted from 1: the cell is the column of the line."""
+    """(line, cell) of a byte offset, both counted from 1: the line of the file the byte is on,
+    and its cell in the row, read as CSV from the start (a quoted cell may span lines)."""
     with open(path, "rb") as f:
         before = f.read(offset)
     newline = b"\n" if b"\n" in before else b"\r"
-    line_start = before.rfind(newline) + 1
-    cells = next(csv.reader([before[line_start:].decode("latin-1")]), [])
+    cells = []
+    # "x" stands for the byte itself, so the row it is in is always the last one read
+    for cells in csv.reader(io.StringIO(before.decode("latin-1") + "x", newline="")):
+        pass
     return before.count(newline) + 1, max(len(cells), 1)
 
 

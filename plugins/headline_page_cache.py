@@ -6,8 +6,11 @@ immutable and the metadata is fixed, so the first response is kept and sent agai
 when it is a 200 with no cookie either way and no error message on the page (a chart stopped by
 the time limit is tried again on the next request); not for a mutable database, a query
 string, a logged-in visitor, or any other page. The key holds the scheme and Host, which
-Datasette writes into the page's alternate JSON link; at most MAX_PAGES pages are kept.
+Datasette writes into the page's alternate JSON link; at most MAX_PAGES pages are kept, the
+least recently sent dropped first (so requests with made-up Hosts cannot fill it for good).
 """
+from collections import OrderedDict
+
 from datasette import hookimpl
 
 MAX_PAGES = 64
@@ -39,7 +42,7 @@ def worth_keeping(start, body):
 @hookimpl
 def asgi_wrapper(datasette):
     def wrap(app):
-        pages = {}
+        pages = OrderedDict()  # (scheme, host, path) -> (start message, body), least recently sent first
         headline_paths = None
 
         async def headline_page_cache(scope, receive, send):
@@ -53,6 +56,7 @@ def asgi_wrapper(datasette):
             host = next((value for name, value in scope["headers"] if name == b"host"), b"")
             key = (scope.get("scheme"), host, scope["path"])
             if key in pages:
+                pages.move_to_end(key)
                 start, body = pages[key]
                 await send(start)
                 await send({"type": "http.response.body", "body": body})
@@ -64,10 +68,12 @@ def asgi_wrapper(datasette):
                     sent["start"] = message
                 elif message["type"] == "http.response.body":
                     sent["body"].append(message.get("body", b""))
-                    if not message.get("more_body") and len(pages) < MAX_PAGES:
+                    if not message.get("more_body"):
                         body = b"".join(sent["body"])
                         if worth_keeping(sent["start"], body):
                             pages[key] = (sent["start"], body)
+                            while len(pages) > MAX_PAGES:
+                                pages.popitem(last=False)
                 await send(message)
 
             await app(scope, receive, send_and_keep)

@@ -75,6 +75,18 @@ def test_each_host_gets_its_own_copy_because_the_page_names_its_own_url(sample_d
     assert stand_in.requests == 2
 
 
+def test_made_up_hosts_cannot_fill_the_memory_for_good(sample_db):
+    """More Hosts than MAX_PAGES: the oldest are dropped, and the real host is kept again."""
+    stand_in = StandIn()
+    app = wrapped(stand_in, datasette(sample_db))
+    for i in range(headline_page_cache.MAX_PAGES + 10):
+        get(app, f"/cautions/{HEADLINE}", headers=[(b"host", f"junk-{i}.example".encode())])
+    before = stand_in.requests
+    for _ in range(3):
+        get(app, f"/cautions/{HEADLINE}")
+    assert stand_in.requests == before + 1
+
+
 @pytest.mark.parametrize("why,request_kwargs", [
     ("a query string", {"query_string": b"_hide_sql=1"}),
     ("a visitor with a cookie", {"headers": [(b"host", b"example.org"), (b"cookie", b"ds_actor=x")]}),
