@@ -222,6 +222,16 @@ def run_measured(command, log_path, cwd=None, env=None):
             "rss_from": "GNU time" if TIME.exists() else "python launcher"}
 
 
+def profile_top(profiler, sort_key, top):
+    """cProfile's table of the `top` entries by `sort_key`, without its preamble."""
+    import io
+    import pstats
+    stream = io.StringIO()
+    pstats.Stats(profiler, stream=stream).strip_dirs().sort_stats(sort_key).print_stats(top)
+    text = stream.getvalue()
+    return text[text.index("   ncalls"):]
+
+
 def median(values):
     values = [v for v in values if v is not None]
     return statistics.median(values) if values else None

@@ -7,8 +7,6 @@ vacuum), timed by wrapping those functions.
 """
 import argparse
 import cProfile
-import io
-import pstats
 import sys
 import time
 from pathlib import Path
@@ -40,18 +38,21 @@ def main(argv=None):
     steps = {}
 
     def timed(name, fn):
+        """fn, adding its seconds to steps[name]; name may be a function of fn's arguments."""
         def wrapper(*a, **k):
             started = time.perf_counter()
             try:
                 return fn(*a, **k)
             finally:
-                steps[name] = steps.get(name, 0) + time.perf_counter() - started
+                step = name(*a, **k) if callable(name) else name
+                steps[step] = steps.get(step, 0) + time.perf_counter() - started
         return wrapper
 
     build.load_rows = timed("load_rows (read, validate, insert raw + clean)", build.load_rows)
-    build.check_duplicate_references = timed("  of which check_duplicate_references", build.check_duplicate_references)
+    build.index_references = timed("  of which the unique index on crime references", build.index_references)
     build.flush = timed("  of which flush (executemany)", build.flush)
     build.finish = timed("finish (indexes, FTS, summary, views, analyze)", build.finish)
+    build.write_cautions_by_month = timed("  finish: the monthly summary", build.write_cautions_by_month)
     build.check_headline_figures = timed("check_headline_figures", build.check_headline_figures)
     build.read.sniff = timed("sniff (decode the whole file first)", build.read.sniff)
     build.manifest_file.sha256 = timed("sha256 (release and output)", build.manifest_file.sha256)
@@ -64,31 +65,16 @@ def main(argv=None):
             return real_execute(self, sql, *a, **k)
         finally:
             words = " ".join(sql.split()[:3]).lower()
-            for prefix, name in (("vacuum", "vacuum"), ("analyze", "  finish: analyze"),
-                                 ("create table cautions_by_month", "  finish: create table cautions_by_month")):
+            for prefix, name in (("vacuum", "vacuum"), ("analyze", "  finish: analyze")):
                 if words.startswith(prefix):
                     steps[name] = steps.get(name, 0) + time.perf_counter() - started
     build.sqlite_utils.Database.execute = execute
 
     Table = build.sqlite_utils.db.Table
-    real_create_index, real_enable_fts = Table.create_index, Table.enable_fts
-
-    def create_index(self, columns, *a, **k):
-        started = time.perf_counter()
-        try:
-            return real_create_index(self, columns, *a, **k)
-        finally:
-            name = f"  finish: index {self.name}({', '.join(columns)})"
-            steps[name] = steps.get(name, 0) + time.perf_counter() - started
-
-    def enable_fts(self, columns, *a, **k):
-        started = time.perf_counter()
-        try:
-            return real_enable_fts(self, columns, *a, **k)
-        finally:
-            name = f"  finish: full-text index {self.name}({', '.join(columns)})"
-            steps[name] = steps.get(name, 0) + time.perf_counter() - started
-    Table.create_index, Table.enable_fts = create_index, enable_fts
+    Table.create_index = timed(lambda table, columns, *a, **k: f"  index {table.name}({', '.join(columns)})",
+                               Table.create_index)
+    Table.enable_fts = timed(lambda table, columns, *a, **k: f"  finish: full-text index {table.name}({', '.join(columns)})",
+                             Table.enable_fts)
 
     profiler = cProfile.Profile()
     started = time.perf_counter()
@@ -107,11 +93,8 @@ def main(argv=None):
     if args.steps_only:
         return 0
     for key in ("tottime", "cumulative"):
-        stream = io.StringIO()
-        pstats.Stats(profiler, stream=stream).strip_dirs().sort_stats(key).print_stats(args.top)
-        text = stream.getvalue()
         print(f"\nTop {args.top} by {key}:")
-        print(text[text.index("   ncalls"):])
+        print(common.profile_top(profiler, key, args.top))
     return 0
 
 

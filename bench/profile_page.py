@@ -8,9 +8,7 @@ Datasette's in-process client, timed and profiled with cProfile. No server or po
 import argparse
 import asyncio
 import cProfile
-import io
 import json
-import pstats
 import re
 import statistics
 import sys
@@ -88,11 +86,8 @@ def main(argv=None):
     extra = statistics.median(results["ours"][2]) - statistics.median(results["plain"][2])
     print(f"ours - plain: {extra:+.2f} ms per request\n")
     for name in ("ours", "plain"):
-        stream = io.StringIO()
-        pstats.Stats(results[name][3], stream=stream).strip_dirs().sort_stats("cumulative").print_stats(args.top)
-        text = stream.getvalue()
         print(f"{name}: top {args.top} by cumulative time ({args.requests} requests)")
-        print(text[text.index("   ncalls"):])
+        print(common.profile_top(results[name][3], "cumulative", args.top))
     return 0
 
 
