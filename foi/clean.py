@@ -29,74 +29,105 @@ def count(cell):
     raise ValueError(f"{cell.strip()!r} is not a whole number of crimes")
 
 
-@lru_cache(maxsize=4096)
+MAX_CODE_CHARS = 12  # '092/70', '19C', ' 8N ': no offence code as written is longer
+_CODE = re.compile(r"0*(\d{1,3})\s*[/.\-]\s*0*(\d{1,3})|0*(\d{1,3})\s*([A-Za-z]?)")
+# A cell holding a code and then its description: '092/70 - Possession with intent...', '19C Rape of...'
+_CODE_AND_DESCRIPTION = re.compile(r"\s*(0*\d{1,3}\s*[/.]\s*0*\d{1,3}|0*\d{1,3}[A-Za-z]?)(?:\s*[-\u2013:|]\s*|\s+)(\D.*)", re.S)
+
+
 def offence_code(cell):
     """Home Office codes as forces write them, to one form: '092/70', '92/70' -> '92/70';
     '019/07' -> '19/7'; '19c' -> '19C'. Returns None when the cell holds no code we know how
-    to read (the original is kept beside it either way)."""
+    to read (the original is kept beside it either way). Called once per distinct value."""
     text = cell.strip()
-    m = re.fullmatch(r"0*(\d{1,3})\s*[/.\-]\s*0*(\d{1,3})", text)
-    if m:
+    if len(text) > MAX_CODE_CHARS:
+        return None
+    m = _CODE.fullmatch(text)
+    if not m:
+        return None
+    if m.group(1):
         return f"{int(m.group(1))}/{int(m.group(2))}"
-    m = re.fullmatch(r"0*(\d{1,3})\s*([A-Za-z]?)", text)
-    if m:
-        return f"{int(m.group(1))}{m.group(2).upper()}"
-    return None
+    return f"{int(m.group(3))}{m.group(4).upper()}"
 
 
-_DATE_FORMATS = [
-    (re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})"), "dmy"),
-    (re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]00:00(?::00(?:\.0+)?)?)?"), "ymd"),
+def code_and_description(cell):
+    """'092/70 - Possession with intent to supply cocaine' -> ('92/70', 'Possession with intent to
+    supply cocaine'); a cell that does not start with a code -> None."""
+    m = _CODE_AND_DESCRIPTION.fullmatch(cell)
+    if not m or not m.group(2).strip():
+        return None
+    return offence_code(m.group(1)), m.group(2).strip()
+
+
+# The date forms read without `date_format:`. Each: (name, pattern, order of day/month/year).
+_TIME = r"(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?"
+DATE_FORMS = [
+    ("dd/mm/yyyy", re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})" + _TIME), "dmy"),
+    ("yyyy-mm-dd", re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})" + _TIME + r"(?:Z|[+-]\d{2}:?\d{2})?"), "ymd"),
 ]
 _MONTH_ONLY = re.compile(r"(\d{4})-(\d{2})")  # police.uk gives only the month: kept as ISO 8601 '2018-06'
+# Forms a release may use that need `date_format:`, to say which line to add.
+_NEEDS_FORMAT = [
+    (re.compile(r"\d{1,2}/\d{1,2}/\d{2}"), "%d/%m/%y"),
+    (re.compile(r"\d{1,2}-[A-Za-z]{3}-\d{2}"), "%d-%b-%y"),
+    (re.compile(r"\d{1,2}-[A-Za-z]{3}-\d{4}"), "%d-%b-%Y"),
+    (re.compile(r"\d{1,2} [A-Za-z]{3} \d{4}"), "%d %b %Y"),
+    (re.compile(r"\d{1,2} [A-Za-z]{4,} \d{4}"), "%d %B %Y"),
+    (re.compile(r"\d{1,2}\.\d{1,2}\.\d{2}"), "%d.%m.%y"),
+]
+MAX_DATE_CHARS = 40
 
 
-@lru_cache(maxsize=8192)
-def date(cell):
-    """'01/04/2015' (dd/mm/yyyy, as UK forces write it) or '2015-04-01' -> '2015-04-01'.
-    A month alone ('2018-06', as police.uk publishes) stays a month: no day is invented."""
+def date(cell, date_format=None):
+    """One date cell -> (ISO date, time or None, the form it was read as). Raises ValueError.
+
+    Without `date_format`: dd/mm/yyyy or d/m/yyyy, with an optional time (hh:mm or hh:mm:ss);
+    ISO 8601 dates and date-times; a month alone ('2018-06', as police.uk publishes), which
+    stays a month: no day is invented. With `date_format` (a strftime pattern from the
+    manifest, e.g. '%d-%b-%y'), that form only. Called once per distinct value."""
     text = cell.strip()
+    if len(text) > MAX_DATE_CHARS:
+        raise ValueError(f"{text[:40]!r}... is not a date", "write the date as dd/mm/yyyy")
+    if date_format:
+        try:
+            parsed = datetime.datetime.strptime(text, date_format)
+        except ValueError:
+            raise ValueError(f"{text!r} is not a date in the form `date_format: {date_format!r}`",
+                             "correct the date, or change `date_format:` for this release in data/manifest.yml") from None
+        has_time = any(d in date_format for d in ("%H", "%I", "%M", "%S", "%X", "%c"))
+        return parsed.date().isoformat(), parsed.time().isoformat() if has_time else None, f"date_format {date_format}"
     m = _MONTH_ONLY.fullmatch(text)
     if m and 1 <= int(m.group(2)) <= 12:
-        return text
-    for pattern, order in _DATE_FORMATS:
+        return text, None, "yyyy-mm (month only)"
+    for name, pattern, order in DATE_FORMS:
         m = pattern.fullmatch(text)
         if m:
-            a, b, c = (int(g) for g in m.groups())
+            a, b, c = (int(g) for g in m.groups()[:3])
             day, month, year = (a, b, c) if order == "dmy" else (c, b, a)
             try:
-                return datetime.date(year, month, day).isoformat()
+                iso = datetime.date(year, month, day).isoformat()
             except ValueError:
                 hint = " (it looks like month/day/year; UK releases use day/month/year)" if month > 12 >= day else ""
-                raise ValueError(f"{text!r} is not a real date{hint}") from None
-    raise ValueError(f"{text!r} is not a date in the form dd/mm/yyyy")
+                fix = "write the date as dd/mm/yyyy" + ("; if the release is month-first throughout, set "
+                                                         "`date_format: \"%m/%d/%Y\"` for it in data/manifest.yml" if hint else "")
+                raise ValueError(f"{text!r} is not a real date{hint}", fix) from None
+            if m.group(4) is None:
+                return iso, None, name
+            hours, minutes, seconds = int(m.group(4)), int(m.group(5)), int(m.group(6) or 0)
+            try:
+                clock = datetime.time(hours, minutes, seconds).isoformat()
+            except ValueError:
+                raise ValueError(f"{text!r} has a time that is not a real time", "correct the time") from None
+            return iso, clock, name + (" hh:mm:ss" if m.group(6) else " hh:mm")
+    for pattern, suggestion in _NEEDS_FORMAT:
+        if pattern.fullmatch(text):
+            raise ValueError(f"{text!r} is not a date in the form dd/mm/yyyy",
+                             f"if the release writes every date this way, add `date_format: \"{suggestion}\"` "
+                             "to it in data/manifest.yml")
+    raise ValueError(f"{text!r} is not a date in the form dd/mm/yyyy", "write the date as dd/mm/yyyy")
 
 
 def financial_year(iso_date):
     year, month = int(iso_date[:4]), int(iso_date[5:7])
     start = year if month >= 4 else year - 1
     return f"{start}/{(start + 1) % 100:02d}"
-
-
-@lru_cache(maxsize=1024)
-def caution(outcome, age_group=""):
-    """'Adult simple caution' -> ('Adult simple caution', 'adult', 0). Returns None when the
-    outcome is not a caution at all (a charge, a penalty notice...)."""
-    text = outcome.lower()
-    if "caution" not in text or "not" in text.split():
-        return None
-    if re.search(r"\b(youth|juvenile|young)", text):
-        offender = "youth"
-    elif "adult" in text:
-        offender = "adult"
-    elif re.fullmatch(r"\s*(1[0-7]|under 18|10\s*-\s*17|juvenile)\s*", age_group.lower()):
-        offender = "youth"
-    else:
-        offender = None
-    conditional = int("conditional" in text)
-    kind = "conditional" if conditional else "simple"
-    if offender:
-        label = f"{offender.capitalize()} {kind} caution"
-    else:
-        label = "Conditional caution (adult or youth not given)" if conditional else "Caution (type not given)"
-    return label, offender, conditional

@@ -8,15 +8,17 @@ from pathlib import Path
 import yaml
 
 from .errors import ReleaseError
+from .outcomes import KINDS
 from .schema import ROW_FIELDS
 
 KINDS = ("rows", "counts")
 REQUIRED = ["id", "kind", "file", "title", "authority", "source_url", "licence", "is_sample"]
 OPTIONAL = ["foi_reference", "requested", "answered", "description", "sha256", "sheet", "encoding",
-            "columns", "table", "counts", "counts_matching", "period"]
+            "delimiter", "columns", "date_format", "outcomes", "offences", "table", "counts", "counts_matching",
+            "period"]
 # Tables build.py makes itself; a counts release's `table:` may not take one of these names.
 BUILT_TABLES = {"releases", "offence_codes", "offence_descriptions", "cautions", "cautions_by_month",
-                "headline_figures"}
+                "headline_figures", "outcome_values", "offence_matches", "date_values"}
 BUILT_PREFIXES = ("raw_", "offence_descriptions_fts", "offence_codes_fts", "sqlite_")
 
 
@@ -94,6 +96,23 @@ def check_release(path, number, release, ids, tables, lines):
                                    and all(is_date(v) for v in period.values())):
         fail(f"period {period!r} is not a range of dates", "write it as `period: {from: 2018-06-01, to: 2018-06-30}`",
              "period")
+    if release.get("delimiter") is not None and str(release["delimiter"]) not in (
+            ",", ";", "|", "\t", "tab", "comma", "semicolon", "pipe"):
+        fail(f"delimiter {release['delimiter']!r} is not one the build reads",
+             "write one of: comma, tab, semicolon, pipe (or remove `delimiter:` to let the build find it)", "delimiter")
+    if release.get("date_format") is not None:
+        check_date_format(release["date_format"], fail)
+    if release.get("outcomes") is not None:
+        given = release["outcomes"]
+        if not isinstance(given, dict):
+            fail("`outcomes:` must map each outcome value to what it is",
+                 "write one `\"Value as given\": adult simple caution` line per value", "outcomes")
+        wrong = [(k, v) for k, v in given.items() if str(v) not in KINDS]
+        if wrong:
+            fail(f"`outcomes:` says {wrong[0][0]!r} is {wrong[0][1]!r}, which is not a kind the build knows",
+                 f"use one of: {', '.join(KINDS)}", "outcomes")
+    if release.get("offences") is not None:
+        release["_offences"] = read_offences(path, release["offences"], fail)
     if release["kind"] == "rows":
         columns = release.get("columns") or {}
         if not isinstance(columns, dict):
@@ -143,6 +162,42 @@ def check_release(path, number, release, ids, tables, lines):
         if actual != str(release["sha256"]).lower():
             fail(f"file {release['file']!r} has sha256 {actual}, not the {release['sha256']} the manifest pins",
                  "if the file was replaced on purpose, update `sha256:`; otherwise restore the original file", "sha256")
+
+
+def check_date_format(pattern, fail):
+    text = str(pattern)
+    probe = datetime.datetime(2016, 7, 5, 13, 45, 30)
+    try:
+        written = probe.strftime(text)
+        parsed = datetime.datetime.strptime(written, text)
+    except ValueError as e:
+        fail(f"date_format {text!r} is not a strftime pattern ({e})", 'write it like "%d/%m/%y" or "%d-%b-%y"',
+             "date_format")
+    if "%" not in text or parsed.date() != probe.date():
+        fail(f"date_format {text!r} does not give a day, a month and a year", 'write it like "%d/%m/%y" or "%d-%b-%y"',
+             "date_format")
+
+
+def read_offences(path, offences, fail):
+    """`offences:` -> {description as given: code}: a mapping in the manifest, or a CSV beside it
+    with the columns description and code."""
+    if isinstance(offences, dict):
+        if not all(isinstance(v, (str, int)) for v in offences.values()):
+            fail("`offences:` must map each description to a Home Office code", 'write e.g. `"Theft from shop": 46`',
+                 "offences")
+        return {str(k): str(v) for k, v in offences.items()}
+    file = path.parent / str(offences)
+    if not file.is_file():
+        fail(f"`offences: {offences}` is neither a mapping nor a file in {path.parent}/",
+             'write `"Description as given": code` lines under it, or name a CSV with columns description, code',
+             "offences")
+    import csv
+    with open(file, encoding="utf-8-sig", newline="") as f:
+        reader = csv.DictReader(f)
+        if not {"description", "code"} <= set(reader.fieldnames or []):
+            fail(f"`offences: {offences}` has no columns description and code", "add a header row: description,code",
+                 "offences")
+        return {row["description"]: row["code"] for row in reader if row["description"] and row["code"]}
 
 
 def sha256(path):

@@ -13,6 +13,7 @@ import io
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from .clean import TOTAL_LABEL
@@ -21,6 +22,48 @@ from .errors import ReleaseError
 csv.field_size_limit(10 * 1024 * 1024)
 HEADER_SEARCH_ROWS = 50
 MAX_FIELD_CHARS = 100_000
+
+
+@dataclass
+class Source:
+    """A release file as the build reads it: a CSV (an XLSX converted, UTF-16 re-encoded) and how."""
+    original: Path        # the file the manifest names
+    path: Path            # the CSV read
+    display: str          # how messages name it
+    encoding: str         # as the file was sent
+    read_encoding: str    # as the build reads path
+    line_endings: str
+    lines: int
+    delimiter: str
+    is_xlsx: bool
+    size: int
+
+    @property
+    def delimiter_name(self):
+        return DELIMITERS.get(self.delimiter, self.delimiter)
+
+
+def open_release(release, path, scratch):
+    """The manifest's file -> Source: XLSX through in2csv, UTF-16 re-encoded, the encoding checked
+    whole and the delimiter found."""
+    display = str(Path("data") / release["file"])
+    if path.is_dir():
+        raise ReleaseError(display, "this is a folder, not a file", "point `file:` at the release file itself")
+    csv_path, is_xlsx = path, path.suffix.lower() == ".xlsx"
+    if is_xlsx:
+        display += f" (sheet {release['sheet']!r})" if release.get("sheet") else ""
+        csv_path = Path(scratch) / (release["id"] + ".csv")
+        xlsx_to_csv(path, release.get("sheet"), display, csv_path)
+    elif utf16_to_utf8(path, display, Path(scratch) / (release["id"] + ".utf8.csv")):
+        csv_path = Path(scratch) / (release["id"] + ".utf8.csv")
+    declared = release.get("encoding") if csv_path is path else None
+    encoding, endings, lines = sniff(csv_path, display, declared)
+    if csv_path is not path and not is_xlsx:
+        encoding = "utf-16"
+    read_as = "utf-8" if encoding == "utf-16" else encoding
+    separator = "," if is_xlsx else delimiter(csv_path, read_as, release.get("delimiter"))
+    return Source(path, csv_path, display, encoding, read_as, endings, lines, separator, is_xlsx,
+                  os.path.getsize(csv_path))
 
 
 def sniff(path, display, declared=None):
@@ -32,10 +75,11 @@ def sniff(path, display, declared=None):
                            "check the right file was saved; re-export it from the spreadsheet")
     with open(path, "rb") as f:
         head = f.read(4)
-    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in head[:2]:
-        raise ReleaseError(display, "the file is UTF-16" + ("" if b"\x00" not in head[:2] else
-                           " (without a byte-order mark: every other byte is zero)") + ", which this build does not read",
-                           "save it again as 'CSV UTF-8' (Excel: File > Save As > CSV UTF-8)")
+    if b"\x00" in head[:2] and head[:2] not in (b"\xff\xfe", b"\xfe\xff"):
+        raise ReleaseError(display, "the file is UTF-16 without a byte-order mark (every other byte is zero), "
+                           "which this build cannot tell apart from binary data",
+                           "save it again as 'CSV UTF-8' (Excel: File > Save As > CSV UTF-8), or as "
+                           "'Unicode Text', which writes the byte-order mark")
     encoding = "utf-8-sig" if head[:3] == codecs.BOM_UTF8 else "utf-8"
     for candidate in ((declared,) if declared else (encoding, "cp1252")):
         decoder = codecs.getincrementaldecoder(candidate)()
@@ -59,6 +103,45 @@ def sniff(path, display, declared=None):
     raise ReleaseError(display, f"bytes {sample!r} are neither UTF-8 nor Windows-1252 text",
                        "open the file in a spreadsheet and save it as 'CSV UTF-8', or set `encoding:` "
                        "for this release in data/manifest.yml", line=bad_line, column=bad_cell)
+
+
+def utf16_to_utf8(path, display, out_path):
+    """Excel's "Unicode Text" (UTF-16 with a byte-order mark, usually tab-separated) -> a UTF-8 copy,
+    which the rest of the build reads like any other file. Returns False when `path` is not UTF-16."""
+    with open(path, "rb") as f:
+        if f.read(2) not in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+            return False
+    try:
+        with open(path, encoding="utf-16", newline="") as source, open(out_path, "w", encoding="utf-8", newline="") as out:
+            while chunk := source.read(1 << 20):
+                out.write(chunk)
+    except UnicodeDecodeError as e:
+        raise ReleaseError(display, f"the file starts as UTF-16 but holds bytes that are not UTF-16 text ({e.reason})",
+                           "save it again from the spreadsheet as 'CSV UTF-8'") from None
+    return True
+
+
+DELIMITERS = {",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe"}
+
+
+def delimiter(path, encoding, declared=None):
+    """The delimiter of a text release: the manifest's `delimiter:`, else whichever of comma, tab,
+    semicolon and pipe splits the most of the first lines into the same number (2 or more) of cells."""
+    if declared:
+        return {"tab": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}.get(declared, declared)
+    with open(path, encoding=encoding, errors="replace", newline="") as f:
+        head = f.read(64 * 1024)
+    lines = [line for line in head.splitlines()[:HEADER_SEARCH_ROWS + 20] if line.strip()]
+    best, best_score = ",", 0
+    for candidate in DELIMITERS:
+        widths = {}
+        for cells in csv.reader(lines, delimiter=candidate):
+            if len(cells) > 1:
+                widths[len(cells)] = widths.get(len(cells), 0) + 1
+        score = max(widths.values(), default=0)
+        if score > best_score:
+            best, best_score = candidate, score
+    return best
 
 
 def _endings(chunk):
@@ -116,11 +199,12 @@ class Table:
     """
 
     def __init__(self, path, display, encoding, looks_like_header, first_line_is_column_letters=False,
-                 header_fix="check the file is the release, and that `columns:` in data/manifest.yml names its headers"):
+                 header_fix="check the file is the release, and that `columns:` in data/manifest.yml names its headers",
+                 delimiter=","):
         self.display, self.notes, self.totals = display, [], []
         self.blank_rows = 0
         self._file = open(path, encoding=encoding, newline="")
-        self._reader = csv.reader(self._file)
+        self._reader = csv.reader(self._file, delimiter=delimiter)
         self._last_line = 0
         if first_line_is_column_letters:  # in2csv --no-header-row writes a,b,c,... first
             next(self._reader, None)
@@ -203,3 +287,9 @@ class Table:
 
     def close(self):
         self._file.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

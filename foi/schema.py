@@ -17,11 +17,42 @@ ROW_FIELDS = {
                                     "offence type", "home office offence description", "crime type",
                                     "ho description"]),
     "outcome": (True, ["outcome", "outcome type", "outcome description", "disposal", "disposal type",
-                       "final outcome", "result", "caution type"]),
+                       "final outcome", "result", "caution type", "last outcome category", "outcome category"]),
     "outcome_date": (True, ["outcome date", "date of outcome", "disposal date", "caution date",
-                            "date of caution", "date outcome recorded", "date"]),
+                            "date of caution", "date outcome recorded", "date", "month"]),
     "age_group": (False, ["offender age group", "age group", "age band", "offender age band",
                           "offender age", "age"]),
+}
+
+
+# The tables the build writes, each column list declared once (name -> type).
+RELEASES_COLUMNS = {
+    "id": str, "kind": str, "title": str, "authority": str, "foi_reference": str, "requested": str,
+    "answered": str, "source_url": str, "licence": str, "description": str, "is_sample": int,
+    "file_name": str, "sha256": str, "bytes": int, "encoding": str, "line_endings": str, "delimiter": str,
+    "sheet": str, "table_name": str, "raw_table": str, "rows_read": int, "rows_loaded": int, "rows_rejected": int,
+    "blank_rows": int, "suppressed_cells": int, "total_row": str, "notes": str,
+    "unmapped_columns": str, "extra_columns": str, "unknown_offence_codes": str, "unmatched_descriptions": str,
+}
+CAUTIONS_COLUMNS = {
+    "id": int, "release_id": str, "source_line": int, "crime_reference": str,
+    "offence_code": str, "offence_code_as_given": str, "offence_description": str, "offence_description_id": int,
+    "offence_group": str,
+    "caution_type": str, "offender": str, "conditional": int, "outcome_as_given": str,
+    "outcome_date": str, "outcome_time": str, "financial_year": str, "month": str, "age_group": str, "is_sample": int,
+}
+# The cleaning decisions, one row per distinct value of a release (README, "How a release is read").
+OUTCOME_VALUES_COLUMNS = {
+    "release_id": str, "value": str, "rows": int, "first_line": int, "classified_as": str, "caution_type": str,
+    "decided_by": str,
+}
+OFFENCE_MATCHES_COLUMNS = {
+    "release_id": str, "code_as_given": str, "description_as_given": str, "rows": int, "first_line": int,
+    "offence_code": str, "offence_description": str, "how": str,
+}
+DATE_VALUES_COLUMNS = {
+    "release_id": str, "value": str, "rows": int, "first_line": int, "outcome_date": str, "outcome_time": str,
+    "form": str,
 }
 
 

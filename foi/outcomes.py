@@ -1,0 +1,137 @@
+"""Outcome values, read once each: which are cautions, of what kind, and why.
+
+Every distinct value of a release's outcome column is classified here exactly once, into one of
+KINDS, by the release's own `outcomes:` in data/manifest.yml or else by the defaults below. The
+decision is published in the `outcome_values` table. A value neither can classify stops the build
+(build.py lists each with its count and first line, and the `outcomes:` lines to paste): an
+outcome nobody foresaw is never quietly dropped as "not a caution".
+
+The defaults, and why (README.md, "How outcome values are read"):
+- Wordings of caution: adult or youth, simple or conditional. "Youth caution" is the statutory
+  youth equivalent of the simple caution (Crime and Disorder Act 1998 s66ZA) and "caution" on its
+  own is the simple caution, so a wording that does not say "conditional" is a simple caution.
+- The Home Office outcome framework by number: Outcome 2 youth caution, Outcome 3 adult caution;
+  the Home Office counts simple and conditional together there, so the kind is left not given.
+  Every other outcome number (1 charge/summons ... 8 community resolution ... 22) is not a caution.
+- police.uk's "Offender given a caution": a caution, adult or youth and kind not given.
+- The two-tier framework of the Police, Crime, Sentencing and Courts Act 2022, for offenders aged
+  18 and over: the diversionary caution (upper tier: conditions; breach can lead to prosecution
+  for the offence) and the community caution (lower tier: conditions; breach can lead to a
+  financial penalty). Both are cautions, for adults, with conditions. The community caution also
+  replaces penalty notices, cannabis warnings and community resolutions, which were not cautions,
+  so counts from either side of the change are not like for like.
+- Wordings of everything else forces and police.uk write (charged, penalty notice, community
+  resolution, no further action, the police.uk categories...): not a caution.
+- A blank outcome: not a caution ("no outcome given"), kept in the raw table with that reason.
+A value with a negation ("caution declined", "not cautioned") is never guessed at.
+"""
+import re
+
+# name -> (offender, kind): the kinds of outcome a value can be read as.
+# offender: 'adult', 'youth' or None (not given); kind: 'simple', 'conditional', 'diversionary',
+# 'community', or None (not given).
+KINDS = {
+    "adult simple caution": ("adult", "simple"),
+    "adult conditional caution": ("adult", "conditional"),
+    "youth simple caution": ("youth", "simple"),
+    "youth conditional caution": ("youth", "conditional"),
+    "adult caution": ("adult", None),
+    "youth caution": ("youth", None),
+    "simple caution": (None, "simple"),
+    "conditional caution": (None, "conditional"),
+    "caution": (None, None),
+    "adult diversionary caution": ("adult", "diversionary"),
+    "adult community caution": ("adult", "community"),
+    "not a caution": None,
+}
+NOT_A_CAUTION = "not a caution"
+
+# The Home Office outcome framework (Police recorded crime outcomes): number -> name.
+HOME_OFFICE_OUTCOMES = {
+    1: "charge/summons", 2: "youth caution", 3: "adult caution", 4: "taken into consideration",
+    5: "offender died", 6: "penalty notice for disorder", 7: "cannabis/khat warning", 8: "community resolution",
+    9: "prosecution not in the public interest (CPS)", 10: "formal action not in the public interest (police)",
+    11: "prosecution prevented: suspect under age", 12: "prosecution prevented: suspect too ill",
+    13: "prosecution prevented: victim or key witness dead or too ill", 14: "evidential difficulties: suspect not identified",
+    15: "evidential difficulties: suspect identified, victim supports action",
+    16: "evidential difficulties: victim does not support action", 17: "prosecution time limit expired",
+    18: "investigation complete, no suspect identified", 19: "National Fraud Intelligence Bureau filed",
+    20: "action undertaken by another body or agency", 21: "further investigation not in the public interest",
+    22: "diversionary, educational or intervention activity",
+}
+_OUTCOME_NUMBER = re.compile(r"^(?:ho\s+)?(?:outcome|oc)\s*(?:type\s*)?(?:no\s*)?0*(\d{1,2})([a-z]?)\b(.*)$")
+_NEGATION = re.compile(r"\b(not|no|non|declined|refused|rejected|cancelled|withdrawn|rescinded|breach(ed)?|failed)\b")
+_YOUTH = re.compile(r"\b(youth|juvenile|young|child|under 18)\b")
+_NOT_A_CAUTION = re.compile(
+    r"\b(charged?|charging|summons(ed)?|requisition(ed)?|penalty notice|pnd|fixed penalty|community resolution|"
+    r"local resolution|restorative|warning|no further action|nfa|taken into consideration|tic|discharge|sentence[ds]?|"
+    r"fined?|prison|court|not guilty|acquitted|evidential|public interest|no suspect|under investigation|"
+    r"another (body|organisation|agency)|other (body|organisation|agency)|died|time limit|prosecution prevented|"
+    r"unable to prosecute|status update unavailable|deprived of property|compensation|otherwise dealt with|"
+    r"investigation complete|filed|undetected|no crime|cancelled crime|diversionary, educational)\b")
+
+
+def normalise(value):
+    """The form values are compared in: lower case, spacing and punctuation folded."""
+    return re.sub(r"[^a-z0-9/]+", " ", value.lower()).strip()
+
+
+def classify(value):
+    """A value as given -> (kind name, why) by the defaults, or None when they cannot say."""
+    text = normalise(value)
+    if not text:
+        return NOT_A_CAUTION, "default: no outcome given"
+    number = _OUTCOME_NUMBER.match(text)
+    if number:
+        n, rest = int(number.group(1)), number.group(3)
+        if n not in HOME_OFFICE_OUTCOMES or number.group(2):
+            return None
+        if n not in (2, 3):
+            return NOT_A_CAUTION, f"default: Home Office outcome {n} ({HOME_OFFICE_OUTCOMES[n]})"
+        offender = "youth" if n == 2 else "adult"
+        kind = "conditional" if "conditional" in rest else "simple" if "simple" in rest else None
+        name = f"{offender} {kind} caution" if kind else f"{offender} caution"
+        return name, f"default: Home Office outcome {n} ({HOME_OFFICE_OUTCOMES[n]})"
+    if _NEGATION.search(text) and "caution" in text:
+        return None
+    if text == "offender given a caution":
+        return "caution", "default: police.uk category (adult or youth, kind not given)"
+    if "caution" in text:
+        youth, adult = bool(_YOUTH.search(text)), "adult" in text
+        if youth and adult:
+            return None
+        if "diversionary" in text or "community caution" in text:
+            if youth:
+                return None  # the two-tier cautions are for adults only
+            tier = "diversionary" if "diversionary" in text else "community"
+            return f"adult {tier} caution", "default: two-tier framework (PCSC Act 2022), offenders aged 18 and over"
+        kind = "conditional" if "conditional" in text else "simple"
+        offender = "youth " if youth else "adult " if adult else ""
+        return f"{offender}{kind} caution", "default: wording of a caution"
+    if _NOT_A_CAUTION.search(text):
+        return NOT_A_CAUTION, "default: wording of an outcome that is not a caution"
+    return None
+
+
+def label(offender, kind):
+    """What the site calls a kind of caution (the caution_type column)."""
+    if offender and kind in ("simple", "conditional", "diversionary", "community"):
+        return f"{offender.capitalize()} {kind} caution"
+    if offender:
+        return f"{offender.capitalize()} caution (simple or conditional not given)"
+    if kind:
+        return f"{kind.capitalize()} caution (adult or youth not given)"
+    return "Caution (type not given)"
+
+
+# What an age-group cell says of the offender, where the outcome does not.
+_YOUTH_AGE = re.compile(r"\s*(1[0-7]|under 18|10\s*-\s*17|10 to 17|juvenile|youth)\s*", re.I)
+_ADULT_AGE = re.compile(r"\s*(18\+?|18 and over|18 or over|over 18|adult|(1[89]|[2-9]\d)(\s*-\s*\d+)?)\s*", re.I)
+
+
+def offender_of_age_group(cell):
+    if _YOUTH_AGE.fullmatch(cell):
+        return "youth"
+    if _ADULT_AGE.fullmatch(cell):
+        return "adult"
+    return None

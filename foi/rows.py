@@ -1,0 +1,466 @@
+"""A row-level release (kind: rows): one row per crime, into `cautions`.
+
+Each distinct value is cleaned once, and rows go to SQLite without per-cell Python:
+1. stage(): every original cell into raw_<release> with executemany, straight from the CSV parser;
+   then the distinct outcome values, dates and (code, description) pairs are read from SQLite,
+   each cleaned once in Python, and the decisions written to small tables (`outcome_values`,
+   `date_values`, `offence_matches`) that the site publishes;
+2. insert(): `cautions` gets the release in one INSERT ... SELECT, the raw rows joined to those
+   decisions. Columns the manifest does not map come along as columns of their own.
+A problem stops the build at the release's first line that has it (file, line, column, what to do).
+"""
+import datetime
+import json
+import re
+import sqlite3
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from itertools import islice
+
+from . import clean, outcomes
+from .errors import ReleaseError
+from .loaded import Loaded
+from .read import Table
+from .schema import CAUTIONS_COLUMNS, ROW_FIELDS, header_key, match_columns
+
+BATCH = 20_000
+WHITESPACE = "' ' || char(9, 10, 13, 160)"  # what SQL trim() strips, as Python's strip() would
+RAW_OWN_COLUMNS = ("source_line", "rejected_reason")
+
+
+@dataclass
+class Staged:
+    """A release read into its raw table, with every decision made: what insert() needs."""
+    loaded: Loaded
+    raw: str                      # the raw table
+    line: str                     # its line-number column
+    reason: str                   # its rejected-reason column
+    field_columns: dict           # field -> raw column name, for the fields the release has
+    extra: dict                   # raw column name -> header; after plan_extra_columns(), -> column in cautions
+    headers: list
+    found: dict                   # field -> index of its header
+    temp: dict = field(default_factory=dict)  # the decisions' temporary tables, which insert() joins to
+
+    def __post_init__(self):
+        self.temp = {name: f"temp.{quote(f'_{name}_{self.raw}')}" for name in ("outcome", "date", "age", "offence", "kind")}
+
+
+def quote(name):
+    return '"' + name.replace('"', '""') + '"'
+
+
+def raw_column_names(headers):
+    """The raw table keeps each header as written; SQLite compares column names ignoring case, so a
+    header repeated (in any case) gets ' (2)', and the build's own columns step out of the way."""
+    names, seen = [], set()
+    for i, header in enumerate(headers):
+        base = header.replace("\x00", "") or f"column {i + 1}"
+        name, n = base, 1
+        while name.lower() in seen:
+            n += 1
+            name = f"{base} ({n})"
+        seen.add(name.lower())
+        names.append(name)
+    own = []
+    for column in RAW_OWN_COLUMNS:
+        while column.lower() in seen:
+            column = "_" + column
+        seen.add(column.lower())
+        own.append(column)
+    return names, own
+
+
+def cautions_column_name(header, taken):
+    """'LSOA name' -> 'lsoa_name'; a name the build uses itself gets '_as_given'; unique."""
+    name = header_key(header).replace(" ", "_") or "column"
+    if name[0].isdigit():
+        name = "column_" + name
+    if name in CAUTIONS_COLUMNS:
+        name += "_as_given"
+    base, n = name, 1
+    while name in taken:
+        n += 1
+        name = f"{base}_{n}"
+    return name
+
+
+def stage(db, release, source, lookup, descriptions, show_progress):
+    """Read a row-level release into raw_<id> and make every cleaning decision."""
+    display = source.display
+    mapping = release.get("columns") or {}
+    required_keys = {header_key(mapping.get(f) or "") for f, (req, _) in ROW_FIELDS.items() if req} - {""}
+
+    def looks_like_header(cells):
+        keys = {header_key(c) for c in cells if c.strip()}
+        found, _ = match_columns(cells, mapping)
+        return len(found) >= 3 or bool(required_keys and required_keys <= keys)
+
+    loaded = Loaded(release, source, table="cautions")
+    with Table(source.path, display, source.read_encoding, looks_like_header, source.is_xlsx,
+               delimiter=source.delimiter) as table:
+        found, problems = match_columns(table.headers, mapping)
+        if problems:
+            field_name, problem = problems[0]
+            raise ReleaseError(display, f"the header row does not fit: {problem}",
+                               f"map `{field_name}:` to the right header under `columns:` for release {release['id']} "
+                               f"in data/manifest.yml (the headers are: {', '.join(map(repr, table.headers))})",
+                               line=table.header_line)
+        names, (line_col, reason_col) = raw_column_names(table.headers)
+        raw = "raw_" + release["id"].replace("-", "_")
+        db[raw].create({line_col: int, **{n: str for n in names}, reason_col: str}, pk=line_col)
+        insert_sql = (f"insert into {quote(raw)} ({', '.join(map(quote, [line_col, *names]))}) "
+                      f"values ({', '.join('?' * (len(names) + 1))})")
+        rows = ((line, *cells) for line, cells in table.rows())
+        started, shown = time.perf_counter(), 0
+        while batch := list(islice(rows, BATCH)):
+            db.conn.executemany(insert_sql, batch)
+            loaded.rows_read += len(batch)
+            if show_progress and source.size > 3_000_000:
+                shown = progress(release["id"], loaded.rows_read, batch[-1][0] / max(source.lines, 1), started)
+        if shown:
+            progress(release["id"], loaded.rows_read, 1, started, done=True)
+        loaded.blank_rows, loaded.notes = table.blank_rows, table.notes
+        header_line, headers, totals = table.header_line, table.headers, table.totals
+    if not loaded.rows_read:
+        raise ReleaseError(display, "the file has a header but no data rows",
+                           "check the right sheet or file was exported", line=header_line)
+    check_rows_total(totals, loaded, display)
+    loaded.raw_table = raw
+    field_columns = {f: names[i] for f, i in found.items()}
+    mapped = set(found.values())
+    loaded.unmapped_columns = [h for i, h in enumerate(headers) if i not in mapped]
+    staged = Staged(loaded, raw, line_col, reason_col, field_columns,
+                    extra={names[i]: headers[i] for i in range(len(headers)) if i not in mapped},
+                    headers=headers, found=found)
+    decide_outcomes(db, staged, release, display, headers, found)
+    decide_values(db, staged, release, display, headers, found, lookup, descriptions)
+    return staged
+
+
+def column_sql(staged, field_name):
+    column = staged.field_columns.get(field_name)
+    return f"r.{quote(column)}" if column else "''"
+
+
+def decide_outcomes(db, staged, release, display, headers, found):
+    """Each distinct outcome value, classified once: by the manifest's `outcomes:`, else the defaults."""
+    declared = {outcomes.normalise(str(k)): str(v) for k, v in (release.get("outcomes") or {}).items()}
+    values = db.execute(f"select {column_sql(staged, 'outcome')}, count(*), min(r.{quote(staged.line)}) "
+                        f"from {quote(staged.raw)} r group by 1 order by 3").fetchall()
+    decisions, unknown = [], []
+    for value, rows, first in values:
+        given = value.strip()
+        if outcomes.normalise(given) in declared and given:
+            name, why = declared[outcomes.normalise(given)], "outcomes: in data/manifest.yml"
+        elif (default := outcomes.classify(given)) is not None:
+            name, why = default
+        else:
+            unknown.append((given, rows, first))
+            continue
+        decisions.append((value, given, rows, first, name, why))
+    column = headers[found["outcome"]]
+    if unknown:
+        shown = ", ".join(f"{v!r} ({n:,} rows, first on line {first})" for v, n, first in unknown[:20])
+        more = f", and {len(unknown) - 20} more" if len(unknown) > 20 else ""
+        paste = "\n".join(f"      {json.dumps(v, ensure_ascii=False)}: not a caution" for v, _, _ in unknown[:20])
+        raise ReleaseError(display, f"{len(unknown)} outcome value{'s are' if len(unknown) > 1 else ' is'} neither "
+                           f"in the defaults nor under `outcomes:`: {shown}{more}",
+                           f"say what each one is under `outcomes:` for release {release['id']} in data/manifest.yml, "
+                           f"as one of: {', '.join(outcomes.KINDS)}. For example:\n    outcomes:\n{paste}",
+                           line=unknown[0][2], column=column)
+    caution_values = [(value, name) for value, _, _, _, name, _ in decisions if name != outcomes.NOT_A_CAUTION]
+    if not caution_values:
+        shown = ", ".join(f"{given or '(blank)'!r} ({rows:,})" for _, given, rows, _, _, _ in decisions[:12])
+        raise ReleaseError(display, f"no row of this release is a caution (its outcomes: {shown})",
+                           "check `columns: outcome:` names the outcome column, and that `outcomes:` in "
+                           "data/manifest.yml says which values are cautions", column=column)
+    db.conn.executemany(
+        "insert into outcome_values values (?, ?, ?, ?, ?, ?, ?)",
+        [(release["id"], given, rows, first, name,
+          outcomes.label(*outcomes.KINDS[name]) if name != outcomes.NOT_A_CAUTION else None, why)
+         for value, given, rows, first, name, why in decisions])
+    t = staged.temp
+    db.execute(f"create temp table {t['outcome']} (value text primary key, name text, reason text)")
+    db.conn.executemany(f"insert into {t['outcome']} values (?, ?, ?)", [
+        (value, name, None if name != outcomes.NOT_A_CAUTION
+         else (f"outcome {given!r} is not a caution" if given else "no outcome given"))
+        for value, given, _, _, name, _ in decisions])
+    db.execute(f"update {quote(staged.raw)} as r set {quote(staged.reason)} = o.reason from {t['outcome']} o "
+               f"where o.value = {column_sql(staged, 'outcome')} and o.reason is not null")
+    loaded = staged.loaded
+    loaded.outcome_values = [(given, rows, name, why) for _, given, rows, _, name, why in decisions]
+
+
+def decide_values(db, staged, release, display, headers, found, lookup, descriptions):
+    """The distinct (outcome, age group, date, code, description) of the release's cautions, read in one
+    pass: each date, age group and offence pair cleaned once; the per-month summary counted."""
+    loaded, raw = staged.loaded, staged.raw
+    date_format = release.get("date_format")
+    latest = str(release.get("answered") or time.strftime("%Y-%m-%d"))
+    period = release.get("period") or {}
+    earliest, latest = str(period.get("from", "1990-01-01")), str(period.get("to", latest))
+    declared_offences = release.get("_offences") or {}
+    cursor = db.execute(
+        f"select o.value, o.name, {column_sql(staged, 'age_group')}, {column_sql(staged, 'outcome_date')}, "
+        f"{column_sql(staged, 'offence_code')}, {column_sql(staged, 'offence_description')}, "
+        f"count(*), min(r.{quote(staged.line)}) from {quote(raw)} r "
+        f"join {staged.temp['outcome']} o on o.value = {column_sql(staged, 'outcome')} and o.reason is null "
+        f"group by 1, 3, 4, 5, 6")
+    dates, ages, offences, kinds = {}, {}, {}, {}
+    date_rows, offence_rows = Counter(), Counter()
+    date_first, offence_first = {}, {}
+    by_month = loaded.by_month
+    errors = []  # (line, problem, fix, column) of each bad date; the earliest is reported
+    date_column = headers[found["outcome_date"]]
+    for outcome, name, age, date_cell, code_cell, description_cell, rows, first in cursor:
+        if date_cell not in dates:
+            dates[date_cell] = read_date(date_cell, date_format, earliest, latest)
+        parsed = dates[date_cell]
+        date_rows[date_cell] += rows
+        if first < date_first.get(date_cell, first + 1):
+            date_first[date_cell] = first
+        if isinstance(parsed, tuple) and len(parsed) == 2:  # a problem
+            continue
+        if age not in ages:
+            cleaned = age.strip()
+            suppressed = bool(cleaned) and len(cleaned) <= clean.LONGEST_SUPPRESSED and clean.is_suppressed(cleaned)
+            ages[age] = (None if suppressed or not cleaned else cleaned, suppressed)
+        age_group, age_suppressed = ages[age]
+        loaded.suppressed_cells += rows * age_suppressed
+        pair = (code_cell, description_cell)
+        if pair not in offences:
+            offences[pair] = lookup.read(code_cell, description_cell, declared_offences)
+        match = offences[pair]
+        loaded.suppressed_cells += rows * match.suppressed
+        offence_rows[pair] += rows
+        if first < offence_first.get(pair, first + 1):
+            offence_first[pair] = first
+        kind_key = (name, age_group)
+        if kind_key not in kinds:
+            offender, kind = outcomes.KINDS[name]
+            offender = offender or (outcomes.offender_of_age_group(age_group) if age_group else None)
+            conditional = None if kind is None else int(kind != "simple")
+            kinds[kind_key] = (outcomes.label(offender, kind), offender, conditional)
+        iso, clock, form, financial_year, month = parsed
+        by_month[month, financial_year, kinds[kind_key][0], kinds[kind_key][1], lookup.group(match.code)] += rows
+    for date_cell, parsed in dates.items():
+        if len(parsed) == 2:
+            errors.append((date_first[date_cell], *parsed))
+    if errors:
+        line, problem, fix = min(errors)
+        empty_reference = first_empty(db, staged, "crime_reference")
+        if empty_reference and empty_reference < line:
+            raise empty_error(display, staged, headers, found, "crime_reference", empty_reference)
+        raise ReleaseError(display, problem, fix, line=line, column=date_column)
+    # the decisions, published; and the small tables insert() joins to
+    loaded.date_forms = Counter()
+    for date_cell, (iso, clock, form, _, _) in dates.items():
+        loaded.date_forms[form] += date_rows[date_cell]
+    db.conn.executemany("insert into date_values values (?, ?, ?, ?, ?, ?, ?)", sorted(
+        [(release["id"], d.strip(), date_rows[d], date_first[d], p[0], p[1], p[2]) for d, p in dates.items()],
+        key=lambda r: r[3]))
+    pairs = sorted(offences, key=offence_first.get)
+    for pair in pairs:  # description ids in the order the release first gives each one
+        if offences[pair].description:
+            descriptions.setdefault(offences[pair].description, len(descriptions) + 1)
+    db.conn.executemany("insert into offence_matches values (?, ?, ?, ?, ?, ?, ?, ?)", [
+        (release["id"], pair[0].strip(), pair[1].strip(), offence_rows[pair], offence_first[pair],
+         offences[pair].code, offences[pair].description, offences[pair].how) for pair in pairs])
+    for pair in pairs:
+        match = offences[pair]
+        if match.how in ("code not in the lookup", "not a code this build can read"):
+            loaded.unknown_offence_codes[match.code_as_given] = (
+                loaded.unknown_offence_codes.get(match.code_as_given, 0) + offence_rows[pair])
+        elif match.how.startswith("description") and match.how != "description found in the lookup":
+            loaded.unmatched_descriptions[match.description] = (
+                loaded.unmatched_descriptions.get(match.description, 0) + offence_rows[pair])
+    t = staged.temp
+    db.execute(f"create temp table {t['date']} (value text primary key, outcome_date text, outcome_time text, "
+               "financial_year text, month text)")
+    db.execute(f"create temp table {t['age']} (value text primary key, age_group text)")
+    db.execute(f"create temp table {t['offence']} (code text, description text, offence_code text, "
+               "offence_code_as_given text, offence_description text, offence_description_id integer, "
+               "offence_group text, primary key (code, description))")
+    db.execute(f"create temp table {t['kind']} (name text, age_group text, caution_type text, offender text, "
+               "conditional integer)")
+    db.conn.executemany(f"insert into {t['date']} values (?, ?, ?, ?, ?)",
+                        [(d, p[0], p[1], p[3], p[4]) for d, p in dates.items()])
+    db.conn.executemany(f"insert into {t['age']} values (?, ?)", [(a, cleaned) for a, (cleaned, _) in ages.items()])
+    db.conn.executemany(f"insert into {t['offence']} values (?, ?, ?, ?, ?, ?, ?)", [
+        (c, d, m.code, m.code_as_given, m.description, descriptions.get(m.description) if m.description else None,
+         lookup.group(m.code)) for (c, d), m in offences.items()])
+    db.conn.executemany(f"insert into {t['kind']} values (?, ?, ?, ?, ?)",
+                        [(name, age_group, *kind) for (name, age_group), kind in kinds.items()])
+
+
+def read_date(cell, date_format, earliest, latest):
+    """A date cell -> (iso, time, form, financial year, month), or (problem, fix)."""
+    if not cell.strip():
+        return "outcome date is empty", "fill it in, or remove the row if it is not a crime"
+    try:
+        iso, clock, form = clean.date(cell, date_format)
+    except ValueError as e:
+        return e.args[0], e.args[1] if len(e.args) > 1 else "write the date as dd/mm/yyyy"
+    if not earliest[:len(iso)] <= iso <= latest:
+        return (f"outcome date {cell.strip()!r} is outside {earliest} to {latest}",
+                "check the date; if the release really covers it, set `period:` for this release in data/manifest.yml")
+    return iso, clock, form, clean.financial_year(iso), iso[:7]
+
+
+def first_empty(db, staged, field_name):
+    column = column_sql(staged, field_name)
+    return db.execute(f"select min(r.{quote(staged.line)}) from {quote(staged.raw)} r join {staged.temp['outcome']} o "
+                      f"on o.value = {column_sql(staged, 'outcome')} and o.reason is null "
+                      f"where trim({column}, {WHITESPACE}) = ''").fetchone()[0]
+
+
+def empty_error(display, staged, headers, found, field_name, line):
+    return ReleaseError(display, f"{field_name.replace('_', ' ')} is empty",
+                        "fill it in, or remove the row if it is not a crime", line=line,
+                        column=headers[found[field_name]])
+
+
+def extra_column_types(db, staged):
+    """Each column the manifest does not map: INTEGER where every value is a whole number (no leading
+    zero), REAL where every value is a decimal number, else TEXT."""
+    if not staged.extra:
+        return {}
+    checks = []
+    for column in staged.extra:
+        t = f"trim({quote(column)}, {WHITESPACE})"
+        checks.append(f"max({t} != '' and ({t} glob '*[^0-9]*' or {t} glob '0?*' or length({t}) > 18))")
+        n = f"ltrim({t}, '-')"
+        checks.append(f"max({t} != '' and ({n} glob '*[^0-9.]*' or {n} glob '*.*.*' or {n} not glob '*[0-9]*'))")
+        checks.append(f"max({t} != '')")
+    flags = db.execute(f"select {', '.join(checks)} from {quote(staged.raw)}").fetchone()
+    types = {}
+    for i, column in enumerate(staged.extra):
+        not_integer, not_real, any_value = flags[3 * i: 3 * i + 3]
+        types[column] = "TEXT" if not any_value else "INTEGER" if not not_integer else "REAL" if not not_real else "TEXT"
+    return types
+
+
+def plan_extra_columns(db, all_staged):
+    """The columns cautions gets beyond its own, across every row-level release: name -> type."""
+    columns = {}
+    for staged in all_staged:
+        types = extra_column_types(db, staged)
+        named = {}
+        for raw_column, header in staged.extra.items():
+            key = header_key(header)
+            existing = next((n for n, (k, _) in columns.items() if k == key), None)
+            name = existing or cautions_column_name(header, set(columns))
+            kind = types[raw_column]
+            if existing:
+                previous = columns[name][1]
+                kind = previous if previous == kind else "REAL" if {previous, kind} == {"INTEGER", "REAL"} else "TEXT"
+            columns[name] = (key, kind)
+            named[raw_column] = name
+        staged.extra = {raw_column: name for raw_column, name in named.items()}
+        staged.loaded.extra_columns = dict(zip(staged.loaded.unmapped_columns, named.values()))
+    return {name: kind for name, (_, kind) in columns.items()}
+
+
+def create_cautions(db, extra_columns):
+    types = {int: "INTEGER", str: "TEXT"}
+    columns = [f"[{name}] {types[kind]}" + (" PRIMARY KEY" if name == "id" else "")
+               + (" NOT NULL" if name in ("release_id", "crime_reference", "outcome_date") else "")
+               for name, kind in CAUTIONS_COLUMNS.items()]
+    columns += [f"[{name}] {kind}" for name, kind in extra_columns.items()]
+    db.execute(f"""create table cautions ({', '.join(columns)},
+        foreign key (release_id) references releases(id),
+        foreign key (offence_code) references offence_codes(code),
+        foreign key (offence_description_id) references offence_descriptions(id))""")
+    db.extra_columns = extra_columns
+
+
+def insert_select(staged):
+    line = f"r.{quote(staged.line)}"
+    text = f"nullif(trim({{}}, {WHITESPACE}), '')"
+    values = {
+        "release_id": "?", "source_line": line, "crime_reference": text.format(column_sql(staged, "crime_reference")),
+        "offence_code": "f.offence_code", "offence_code_as_given": "f.offence_code_as_given",
+        "offence_description": "f.offence_description", "offence_description_id": "f.offence_description_id",
+        "offence_group": "f.offence_group", "caution_type": "k.caution_type", "offender": "k.offender",
+        "conditional": "k.conditional", "outcome_as_given": f"trim({column_sql(staged, 'outcome')}, {WHITESPACE})",
+        "outcome_date": "d.outcome_date", "outcome_time": "d.outcome_time", "financial_year": "d.financial_year",
+        "month": "d.month", "age_group": "a.age_group", "is_sample": "?",
+    }
+    return values, line
+
+
+def insert(db, staged, extra_columns):
+    """The release's cautions, in one INSERT ... SELECT over its raw rows and its decisions."""
+    loaded, release = staged.loaded, staged.loaded.release
+    values, line = insert_select(staged)
+    t = staged.temp
+    casts = {"INTEGER": "cast({} as integer)", "REAL": "cast({} as real)", "TEXT": "{}"}
+    for name, kind in extra_columns.items():
+        raw_column = next((r for r, n in staged.extra.items() if n == name), None)
+        cell = f"nullif(trim(r.{quote(raw_column)}, {WHITESPACE}), '')" if raw_column else "null"
+        values[name] = casts[kind].format(cell) if raw_column else "null"
+    before = db.execute("select count(*) from cautions").fetchone()[0]
+    sql = f"""insert into cautions ({', '.join(f'[{c}]' for c in values)})
+        select {', '.join(values.values())}
+        from {quote(staged.raw)} r
+        join {t['outcome']} o on o.value = {column_sql(staged, 'outcome')} and o.reason is null
+        join {t['date']} d on d.value = {column_sql(staged, 'outcome_date')}
+        join {t['age']} a on a.value = {column_sql(staged, 'age_group')}
+        join {t['kind']} k on k.name = o.name and k.age_group is a.age_group
+        join {t['offence']} f on f.code = {column_sql(staged, 'offence_code')}
+                       and f.description = {column_sql(staged, 'offence_description')}
+        order by {line}"""
+    try:
+        db.conn.execute(sql, [release["id"], int(release["is_sample"])])
+    except sqlite3.IntegrityError as e:
+        if "crime_reference" not in str(e):
+            raise
+        raise empty_error(loaded.display, staged, staged.headers, staged.found, "crime_reference",
+                          first_empty(db, staged, "crime_reference")) from None
+    loaded.rows_loaded = db.execute("select count(*) from cautions").fetchone()[0] - before
+    loaded.rows_rejected = loaded.rows_read - loaded.rows_loaded
+    index_references(db, loaded, staged.headers[staged.found["crime_reference"]])
+
+
+def index_references(db, loaded, column):
+    """The unique index on (release, crime reference), made after each release: when a reference
+    repeats, making it fails, and only then are the repeated references looked up to name them."""
+    db.execute("drop index if exists idx_cautions_release_id_crime_reference")
+    try:
+        db.execute("create unique index idx_cautions_release_id_crime_reference on cautions (release_id, crime_reference)")
+    except sqlite3.IntegrityError:
+        duplicates = db.execute(
+            "select crime_reference, group_concat(source_line, ', ') from cautions where release_id = ? "
+            "group by crime_reference having count(*) > 1 order by min(source_line) limit 3",
+            [loaded.release["id"]]).fetchall()
+        reference, lines = duplicates[0]
+        raise ReleaseError(loaded.display, f"crime reference {reference!r} appears more than once (lines {lines})"
+                           + (f"; {len(duplicates) - 1} more references repeat too" if len(duplicates) > 1 else ""),
+                           "a row-level release has one row per crime: remove the repeated rows, or ask the force "
+                           "whether they are different outcomes of one crime", line=int(lines.split(",")[0]),
+                           column=column) from None
+
+
+def check_rows_total(totals, loaded, display):
+    for line, cells in totals:
+        numbers = [clean.count(c) for c in cells[1:] if re.fullmatch(r"\d[\d,]*", c.strip())]
+        if not numbers:
+            loaded.total_row = f"line {line}: no number"
+            continue
+        if numbers[0] != loaded.rows_read:
+            raise ReleaseError(display, f"the total row says {numbers[0]:,} crimes but the file has "
+                               f"{loaded.rows_read:,} data rows", "check no rows were lost or added when the file "
+                               "was exported; ask the force which is right", line=line)
+        loaded.total_row = f"line {line}: {numbers[0]:,}, matches the rows"
+
+
+def progress(name, rows, share, started, done=False, width=30):
+    """A progress bar on stderr for big files, estimated from the file's size and rows so far."""
+    import sys
+    if done:
+        print(f"\r{name} [{'#' * width}] {rows:,} rows in {time.perf_counter() - started:.1f}s", file=sys.stderr)
+    else:
+        filled = int(min(0.99, share) * width)
+        print(f"\r{name} [{'#' * filled}{'.' * (width - filled)}] {rows:,} rows", end="", file=sys.stderr, flush=True)
+    return True
