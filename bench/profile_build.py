@@ -1,6 +1,6 @@
 """Where build.py spends its time: the build of an n-row benchmark release under cProfile, with
 the top entries by own time and by cumulative time, and the seconds of each step of build()
-(loading, finish(): indexes / full-text search / summary table / analyze, the headline check,
+(staging each release, inserting it, finish(): indexes / full-text search / summary table / analyze, the headline check,
 vacuum), timed by wrapping those functions.
 
     python bench/profile_build.py --rows 1000000
@@ -48,13 +48,18 @@ def main(argv=None):
                 steps[step] = steps.get(step, 0) + time.perf_counter() - started
         return wrapper
 
-    build.load_rows = timed("load_rows (read, validate, insert raw + clean)", build.load_rows)
-    build.index_references = timed("  of which the unique index on crime references", build.index_references)
-    build.flush = timed("  of which flush (executemany)", build.flush)
+    rows = build.rows
+    rows.stage = timed("rows.stage (read the CSV into the raw table, decide each distinct value)", rows.stage)
+    rows.decide_outcomes = timed("  of which the outcome values", rows.decide_outcomes)
+    rows.decide_values = timed("  of which dates and offences (one GROUP BY over the raw rows)", rows.decide_values)
+    rows.plan_extra_columns = timed("rows.plan_extra_columns (type the unmapped columns)", rows.plan_extra_columns)
+    rows.insert = timed("rows.insert (cautions by one INSERT ... SELECT)", rows.insert)
+    rows.index_references = timed("  of which the unique index on crime references", rows.index_references)
     build.finish = timed("finish (indexes, FTS, summary, views, analyze)", build.finish)
     build.write_cautions_by_month = timed("  finish: the monthly summary", build.write_cautions_by_month)
     build.check_headline_figures = timed("check_headline_figures", build.check_headline_figures)
     build.read.sniff = timed("sniff (decode the whole file first)", build.read.sniff)
+    build.read.delimiter = timed("delimiter (the first lines)", build.read.delimiter)
     build.manifest_file.sha256 = timed("sha256 (release and output)", build.manifest_file.sha256)
 
     real_execute = build.sqlite_utils.Database.execute

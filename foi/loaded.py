@@ -4,7 +4,7 @@ import os
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .manifest import sha256
+from . import manifest
 from .schema import RELEASES_COLUMNS
 
 
@@ -41,7 +41,7 @@ class Loaded:
             "requested": str(r["requested"]) if r.get("requested") else None,
             "answered": str(r["answered"]) if r.get("answered") else None,
             "is_sample": int(r["is_sample"]), "file_name": r["file"],
-            "sha256": sha256(s.original), "bytes": os.path.getsize(s.original),
+            "sha256": manifest.sha256(s.original), "bytes": os.path.getsize(s.original),
             "encoding": s.encoding, "line_endings": s.line_endings, "delimiter": s.delimiter_name,
             "table_name": self.table, "raw_table": self.raw_table,
             "rows_read": self.rows_read, "rows_loaded": self.rows_loaded, "rows_rejected": self.rows_rejected,

@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 
 from .errors import ReleaseError
-from .outcomes import KINDS
+from .outcomes import KINDS as OUTCOME_KINDS
 from .schema import ROW_FIELDS
 
 KINDS = ("rows", "counts")
@@ -107,10 +107,10 @@ def check_release(path, number, release, ids, tables, lines):
         if not isinstance(given, dict):
             fail("`outcomes:` must map each outcome value to what it is",
                  "write one `\"Value as given\": adult simple caution` line per value", "outcomes")
-        wrong = [(k, v) for k, v in given.items() if str(v) not in KINDS]
+        wrong = [(k, v) for k, v in given.items() if str(v) not in OUTCOME_KINDS]
         if wrong:
             fail(f"`outcomes:` says {wrong[0][0]!r} is {wrong[0][1]!r}, which is not a kind the build knows",
-                 f"use one of: {', '.join(KINDS)}", "outcomes")
+                 f"use one of: {', '.join(OUTCOME_KINDS)}", "outcomes")
     if release.get("offences") is not None:
         release["_offences"] = read_offences(path, release["offences"], fail)
     if release["kind"] == "rows":

@@ -9,7 +9,6 @@ Each distinct value is cleaned once, and rows go to SQLite without per-cell Pyth
    decisions. Columns the manifest does not map come along as columns of their own.
 A problem stops the build at the release's first line that has it (file, line, column, what to do).
 """
-import datetime
 import json
 import re
 import sqlite3
@@ -17,6 +16,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from itertools import islice
+from operator import itemgetter
 
 from . import clean, outcomes
 from .errors import ReleaseError
@@ -43,7 +43,7 @@ class Staged:
     temp: dict = field(default_factory=dict)  # the decisions' temporary tables, which insert() joins to
 
     def __post_init__(self):
-        self.temp = {name: f"temp.{quote(f'_{name}_{self.raw}')}" for name in ("outcome", "date", "age", "offence", "kind")}
+        self.temp = {name: f"temp.{quote(f'_{name}_{self.raw}')}" for name in ("kind", "date", "offence")}
 
 
 def quote(name):
@@ -111,7 +111,8 @@ def stage(db, release, source, lookup, descriptions, show_progress):
         db[raw].create({line_col: int, **{n: str for n in names}, reason_col: str}, pk=line_col)
         insert_sql = (f"insert into {quote(raw)} ({', '.join(map(quote, [line_col, *names]))}) "
                       f"values ({', '.join('?' * (len(names) + 1))})")
-        rows = ((line, *cells) for line, cells in table.rows())
+        tally = Tally(found)
+        rows = tally.records(table.rows())
         started, shown = time.perf_counter(), 0
         while batch := list(islice(rows, BATCH)):
             db.conn.executemany(insert_sql, batch)
@@ -133,8 +134,8 @@ def stage(db, release, source, lookup, descriptions, show_progress):
     staged = Staged(loaded, raw, line_col, reason_col, field_columns,
                     extra={names[i]: headers[i] for i in range(len(headers)) if i not in mapped},
                     headers=headers, found=found)
-    decide_outcomes(db, staged, release, display, headers, found)
-    decide_values(db, staged, release, display, headers, found, lookup, descriptions)
+    decide_outcomes(db, staged, tally)
+    decide_values(db, staged, tally, lookup, descriptions)
     return staged
 
 
@@ -143,25 +144,78 @@ def column_sql(staged, field_name):
     return f"r.{quote(column)}" if column else "''"
 
 
-def decide_outcomes(db, staged, release, display, headers, found):
+class Tally:
+    """Counts the distinct values of the mapped fields as rows stream from the CSV parser to SQLite:
+    an id for each distinct (outcome, age group), date and (code, description), and the rows and
+    first line of each combination of the three. A few dictionary look-ups a row; no cell is cleaned."""
+
+    def __init__(self, found):
+        def key(*fields):
+            at = [found.get(f) for f in fields]
+            present = [i for i in at if i is not None]
+            if len(present) == len(at):
+                return itemgetter(*at)
+            return lambda cells: tuple(cells[i] if i is not None else "" for i in at)
+        self.kind_key = key("outcome", "age_group")
+        self.date_key = key("outcome_date")
+        self.offence_key = key("offence_code", "offence_description")
+        self.kinds, self.dates, self.offences, self.joint = {}, {}, {}, {}
+
+    def records(self, rows):
+        kind_key, date_key, offence_key = self.kind_key, self.date_key, self.offence_key
+        kinds, dates, offences, joint = self.kinds, self.dates, self.offences, self.joint
+        for line, cells in rows:
+            k = kind_key(cells)
+            ki = kinds.get(k)
+            if ki is None:
+                ki = kinds[k] = len(kinds)
+            d = date_key(cells)
+            di = dates.get(d)
+            if di is None:
+                di = dates[d] = len(dates)
+            o = offence_key(cells)
+            oi = offences.get(o)
+            if oi is None:
+                oi = offences[o] = len(offences)
+            j = (ki, di, oi)
+            seen = joint.get(j)
+            if seen is None:
+                joint[j] = [1, line]
+            else:
+                seen[0] += 1
+            yield (line, *cells)
+
+    @staticmethod
+    def values(ids):
+        """{value: id} -> [value by id]"""
+        out = [None] * len(ids)
+        for value, i in ids.items():
+            out[i] = value
+        return out
+
+
+def decide_outcomes(db, staged, tally):
     """Each distinct outcome value, classified once: by the manifest's `outcomes:`, else the defaults."""
+    loaded, release, display = staged.loaded, staged.loaded.release, staged.loaded.display
     declared = {outcomes.normalise(str(k)): str(v) for k, v in (release.get("outcomes") or {}).items()}
-    values = db.execute(f"select {column_sql(staged, 'outcome')}, count(*), min(r.{quote(staged.line)}) "
-                        f"from {quote(staged.raw)} r group by 1 order by 3").fetchall()
-    decisions, unknown = [], []
-    for value, rows, first in values:
+    kinds = Tally.values(tally.kinds)  # (outcome, age group) by id
+    rows, first = Counter(), {}
+    for (ki, _, _), (n, line) in tally.joint.items():
+        value = kinds[ki][0]
+        rows[value] += n
+        first[value] = min(first.get(value, line), line)
+    decisions, unknown = {}, []
+    for value in sorted(rows, key=first.get):
         given = value.strip()
-        if outcomes.normalise(given) in declared and given:
-            name, why = declared[outcomes.normalise(given)], "outcomes: in data/manifest.yml"
+        if given and outcomes.normalise(given) in declared:
+            decisions[value] = (declared[outcomes.normalise(given)], "outcomes: in data/manifest.yml")
         elif (default := outcomes.classify(given)) is not None:
-            name, why = default
+            decisions[value] = default
         else:
-            unknown.append((given, rows, first))
-            continue
-        decisions.append((value, given, rows, first, name, why))
-    column = headers[found["outcome"]]
+            unknown.append((given, rows[value], first[value]))
+    column = staged.headers[staged.found["outcome"]]
     if unknown:
-        shown = ", ".join(f"{v!r} ({n:,} rows, first on line {first})" for v, n, first in unknown[:20])
+        shown = ", ".join(f"{v!r} ({n:,} row{'s' if n > 1 else ''}, first on line {line})" for v, n, line in unknown[:20])
         more = f", and {len(unknown) - 20} more" if len(unknown) > 20 else ""
         paste = "\n".join(f"      {json.dumps(v, ensure_ascii=False)}: not a caution" for v, _, _ in unknown[:20])
         raise ReleaseError(display, f"{len(unknown)} outcome value{'s are' if len(unknown) > 1 else ' is'} neither "
@@ -169,129 +223,113 @@ def decide_outcomes(db, staged, release, display, headers, found):
                            f"say what each one is under `outcomes:` for release {release['id']} in data/manifest.yml, "
                            f"as one of: {', '.join(outcomes.KINDS)}. For example:\n    outcomes:\n{paste}",
                            line=unknown[0][2], column=column)
-    caution_values = [(value, name) for value, _, _, _, name, _ in decisions if name != outcomes.NOT_A_CAUTION]
-    if not caution_values:
-        shown = ", ".join(f"{given or '(blank)'!r} ({rows:,})" for _, given, rows, _, _, _ in decisions[:12])
+    if all(name == outcomes.NOT_A_CAUTION for name, _ in decisions.values()):
+        shown = ", ".join(f"{v.strip() or '(blank)'!r} ({rows[v]:,})" for v in list(decisions)[:12])
         raise ReleaseError(display, f"no row of this release is a caution (its outcomes: {shown})",
                            "check `columns: outcome:` names the outcome column, and that `outcomes:` in "
                            "data/manifest.yml says which values are cautions", column=column)
-    db.conn.executemany(
-        "insert into outcome_values values (?, ?, ?, ?, ?, ?, ?)",
-        [(release["id"], given, rows, first, name,
-          outcomes.label(*outcomes.KINDS[name]) if name != outcomes.NOT_A_CAUTION else None, why)
-         for value, given, rows, first, name, why in decisions])
+    db.conn.executemany("insert into outcome_values values (?, ?, ?, ?, ?, ?, ?)", [
+        (release["id"], value.strip(), rows[value], first[value], name,
+         outcomes.label(*outcomes.KINDS[name]) if name != outcomes.NOT_A_CAUTION else None, why)
+        for value, (name, why) in decisions.items()])
+    loaded.outcome_values = [(value.strip(), rows[value], name, why) for value, (name, why) in decisions.items()]
+    staged.outcomes = {value: name for value, (name, _) in decisions.items()}
+    # one row per distinct (outcome, age group): what the rows carrying it become
+    staged.kinds = []
+    for outcome, age in kinds:
+        name = staged.outcomes[outcome]
+        cleaned = age.strip()
+        suppressed = bool(cleaned) and len(cleaned) <= clean.LONGEST_SUPPRESSED and clean.is_suppressed(cleaned)
+        age_group = None if suppressed or not cleaned else cleaned
+        if name == outcomes.NOT_A_CAUTION:
+            reason = f"outcome {outcome.strip()!r} is not a caution" if outcome.strip() else "no outcome given"
+            staged.kinds.append((outcome, age, None, None, None, age_group, reason, suppressed))
+            continue
+        offender, kind = outcomes.KINDS[name]
+        offender = offender or (outcomes.offender_of_age_group(age_group) if age_group else None)
+        conditional = None if kind is None else int(kind != "simple")
+        staged.kinds.append((outcome, age, outcomes.label(offender, kind), offender, conditional, age_group, None,
+                             suppressed))
     t = staged.temp
-    db.execute(f"create temp table {t['outcome']} (value text primary key, name text, reason text)")
-    db.conn.executemany(f"insert into {t['outcome']} values (?, ?, ?)", [
-        (value, name, None if name != outcomes.NOT_A_CAUTION
-         else (f"outcome {given!r} is not a caution" if given else "no outcome given"))
-        for value, given, _, _, name, _ in decisions])
-    db.execute(f"update {quote(staged.raw)} as r set {quote(staged.reason)} = o.reason from {t['outcome']} o "
-               f"where o.value = {column_sql(staged, 'outcome')} and o.reason is not null")
-    loaded = staged.loaded
-    loaded.outcome_values = [(given, rows, name, why) for _, given, rows, _, name, why in decisions]
+    db.execute(f"create temp table {t['kind']} (outcome text, age text, caution_type text, offender text, "
+               "conditional integer, age_group text, reason text, primary key (outcome, age))")
+    db.conn.executemany(f"insert into {t['kind']} values (?, ?, ?, ?, ?, ?, ?)", [k[:7] for k in staged.kinds])
+    if any(k[6] for k in staged.kinds):
+        db.execute(f"update {quote(staged.raw)} as r set {quote(staged.reason)} = k.reason from {t['kind']} k "
+                   f"where k.outcome = {column_sql(staged, 'outcome')} and k.age = {column_sql(staged, 'age_group')} "
+                   "and k.reason is not null")
 
 
-def decide_values(db, staged, release, display, headers, found, lookup, descriptions):
-    """The distinct (outcome, age group, date, code, description) of the release's cautions, read in one
-    pass: each date, age group and offence pair cleaned once; the per-month summary counted."""
-    loaded, raw = staged.loaded, staged.raw
+def decide_values(db, staged, tally, lookup, descriptions):
+    """Each distinct date and (code, description) of the release's cautions, cleaned once; the
+    per-month summary counted from the combinations, without reading the rows again."""
+    loaded, release, display = staged.loaded, staged.loaded.release, staged.loaded.display
     date_format = release.get("date_format")
     latest = str(release.get("answered") or time.strftime("%Y-%m-%d"))
     period = release.get("period") or {}
     earliest, latest = str(period.get("from", "1990-01-01")), str(period.get("to", latest))
     declared_offences = release.get("_offences") or {}
-    cursor = db.execute(
-        f"select o.value, o.name, {column_sql(staged, 'age_group')}, {column_sql(staged, 'outcome_date')}, "
-        f"{column_sql(staged, 'offence_code')}, {column_sql(staged, 'offence_description')}, "
-        f"count(*), min(r.{quote(staged.line)}) from {quote(raw)} r "
-        f"join {staged.temp['outcome']} o on o.value = {column_sql(staged, 'outcome')} and o.reason is null "
-        f"group by 1, 3, 4, 5, 6")
-    dates, ages, offences, kinds = {}, {}, {}, {}
-    date_rows, offence_rows = Counter(), Counter()
-    date_first, offence_first = {}, {}
+    dates, pairs = Tally.values(tally.dates), Tally.values(tally.offences)
+    kinds = staged.kinds
+    date_rows, date_first, offence_rows, offence_first = Counter(), {}, Counter(), {}
+    parsed, matches = {}, {}
     by_month = loaded.by_month
-    errors = []  # (line, problem, fix, column) of each bad date; the earliest is reported
-    date_column = headers[found["outcome_date"]]
-    for outcome, name, age, date_cell, code_cell, description_cell, rows, first in cursor:
-        if date_cell not in dates:
-            dates[date_cell] = read_date(date_cell, date_format, earliest, latest)
-        parsed = dates[date_cell]
-        date_rows[date_cell] += rows
-        if first < date_first.get(date_cell, first + 1):
-            date_first[date_cell] = first
-        if isinstance(parsed, tuple) and len(parsed) == 2:  # a problem
+    for (ki, di, oi), (n, line) in tally.joint.items():
+        kind = kinds[ki]
+        if kind[6] is not None:  # not a caution
             continue
-        if age not in ages:
-            cleaned = age.strip()
-            suppressed = bool(cleaned) and len(cleaned) <= clean.LONGEST_SUPPRESSED and clean.is_suppressed(cleaned)
-            ages[age] = (None if suppressed or not cleaned else cleaned, suppressed)
-        age_group, age_suppressed = ages[age]
-        loaded.suppressed_cells += rows * age_suppressed
-        pair = (code_cell, description_cell)
-        if pair not in offences:
-            offences[pair] = lookup.read(code_cell, description_cell, declared_offences)
-        match = offences[pair]
-        loaded.suppressed_cells += rows * match.suppressed
-        offence_rows[pair] += rows
-        if first < offence_first.get(pair, first + 1):
-            offence_first[pair] = first
-        kind_key = (name, age_group)
-        if kind_key not in kinds:
-            offender, kind = outcomes.KINDS[name]
-            offender = offender or (outcomes.offender_of_age_group(age_group) if age_group else None)
-            conditional = None if kind is None else int(kind != "simple")
-            kinds[kind_key] = (outcomes.label(offender, kind), offender, conditional)
-        iso, clock, form, financial_year, month = parsed
-        by_month[month, financial_year, kinds[kind_key][0], kinds[kind_key][1], lookup.group(match.code)] += rows
-    for date_cell, parsed in dates.items():
-        if len(parsed) == 2:
-            errors.append((date_first[date_cell], *parsed))
+        loaded.suppressed_cells += n * kind[7]
+        date_rows[di] += n
+        date_first[di] = min(date_first.get(di, line), line)
+        if di not in parsed:
+            parsed[di] = read_date(dates[di], date_format, earliest, latest)
+        if len(parsed[di]) == 2:  # a problem, reported below
+            continue
+        offence_rows[oi] += n
+        offence_first[oi] = min(offence_first.get(oi, line), line)
+        if oi not in matches:
+            matches[oi] = lookup.read(*pairs[oi], declared_offences)
+        loaded.suppressed_cells += n * matches[oi].suppressed
+        iso, clock, form, financial_year, month = parsed[di]
+        by_month[month, financial_year, kind[2], kind[3], lookup.group(matches[oi].code)] += n
+    errors = [(date_first[di], *p) for di, p in parsed.items() if len(p) == 2]
     if errors:
         line, problem, fix = min(errors)
         empty_reference = first_empty(db, staged, "crime_reference")
         if empty_reference and empty_reference < line:
-            raise empty_error(display, staged, headers, found, "crime_reference", empty_reference)
-        raise ReleaseError(display, problem, fix, line=line, column=date_column)
-    # the decisions, published; and the small tables insert() joins to
-    loaded.date_forms = Counter()
-    for date_cell, (iso, clock, form, _, _) in dates.items():
-        loaded.date_forms[form] += date_rows[date_cell]
-    db.conn.executemany("insert into date_values values (?, ?, ?, ?, ?, ?, ?)", sorted(
-        [(release["id"], d.strip(), date_rows[d], date_first[d], p[0], p[1], p[2]) for d, p in dates.items()],
-        key=lambda r: r[3]))
-    pairs = sorted(offences, key=offence_first.get)
-    for pair in pairs:  # description ids in the order the release first gives each one
-        if offences[pair].description:
-            descriptions.setdefault(offences[pair].description, len(descriptions) + 1)
+            raise empty_error(staged, "crime_reference", empty_reference)
+        raise ReleaseError(display, problem, fix, line=line, column=staged.headers[staged.found["outcome_date"]])
+    # the decisions, published
+    for di, (iso, clock, form, _, _) in parsed.items():
+        loaded.date_forms[form] += date_rows[di]
+    db.conn.executemany("insert into date_values values (?, ?, ?, ?, ?, ?, ?)", [
+        (release["id"], dates[di].strip(), date_rows[di], date_first[di], *parsed[di][:3])
+        for di in sorted(parsed, key=date_first.get)])
+    ordered = sorted(matches, key=offence_first.get)
+    for oi in ordered:  # description ids in the order the release first gives each one
+        if matches[oi].description:
+            descriptions.setdefault(matches[oi].description, len(descriptions) + 1)
     db.conn.executemany("insert into offence_matches values (?, ?, ?, ?, ?, ?, ?, ?)", [
-        (release["id"], pair[0].strip(), pair[1].strip(), offence_rows[pair], offence_first[pair],
-         offences[pair].code, offences[pair].description, offences[pair].how) for pair in pairs])
-    for pair in pairs:
-        match = offences[pair]
+        (release["id"], pairs[oi][0].strip(), pairs[oi][1].strip(), offence_rows[oi], offence_first[oi],
+         matches[oi].code, matches[oi].description, matches[oi].how) for oi in ordered])
+    for oi in ordered:
+        match, n = matches[oi], offence_rows[oi]
         if match.how in ("code not in the lookup", "not a code this build can read"):
-            loaded.unknown_offence_codes[match.code_as_given] = (
-                loaded.unknown_offence_codes.get(match.code_as_given, 0) + offence_rows[pair])
+            loaded.unknown_offence_codes[match.code_as_given] = loaded.unknown_offence_codes.get(match.code_as_given, 0) + n
         elif match.how.startswith("description") and match.how != "description found in the lookup":
-            loaded.unmatched_descriptions[match.description] = (
-                loaded.unmatched_descriptions.get(match.description, 0) + offence_rows[pair])
+            loaded.unmatched_descriptions[match.description] = loaded.unmatched_descriptions.get(match.description, 0) + n
+    # the small tables insert() joins to
     t = staged.temp
     db.execute(f"create temp table {t['date']} (value text primary key, outcome_date text, outcome_time text, "
                "financial_year text, month text)")
-    db.execute(f"create temp table {t['age']} (value text primary key, age_group text)")
     db.execute(f"create temp table {t['offence']} (code text, description text, offence_code text, "
                "offence_code_as_given text, offence_description text, offence_description_id integer, "
                "offence_group text, primary key (code, description))")
-    db.execute(f"create temp table {t['kind']} (name text, age_group text, caution_type text, offender text, "
-               "conditional integer)")
     db.conn.executemany(f"insert into {t['date']} values (?, ?, ?, ?, ?)",
-                        [(d, p[0], p[1], p[3], p[4]) for d, p in dates.items()])
-    db.conn.executemany(f"insert into {t['age']} values (?, ?)", [(a, cleaned) for a, (cleaned, _) in ages.items()])
+                        [(dates[di], p[0], p[1], p[3], p[4]) for di, p in parsed.items()])
     db.conn.executemany(f"insert into {t['offence']} values (?, ?, ?, ?, ?, ?, ?)", [
-        (c, d, m.code, m.code_as_given, m.description, descriptions.get(m.description) if m.description else None,
-         lookup.group(m.code)) for (c, d), m in offences.items()])
-    db.conn.executemany(f"insert into {t['kind']} values (?, ?, ?, ?, ?)",
-                        [(name, age_group, *kind) for (name, age_group), kind in kinds.items()])
+        (*pairs[oi], m.code, m.code_as_given, m.description,
+         descriptions.get(m.description) if m.description else None, lookup.group(m.code)) for oi, m in matches.items()])
 
 
 def read_date(cell, date_format, earliest, latest):
@@ -310,15 +348,15 @@ def read_date(cell, date_format, earliest, latest):
 
 def first_empty(db, staged, field_name):
     column = column_sql(staged, field_name)
-    return db.execute(f"select min(r.{quote(staged.line)}) from {quote(staged.raw)} r join {staged.temp['outcome']} o "
-                      f"on o.value = {column_sql(staged, 'outcome')} and o.reason is null "
-                      f"where trim({column}, {WHITESPACE}) = ''").fetchone()[0]
+    return db.execute(f"select min(r.{quote(staged.line)}) from {quote(staged.raw)} r join {staged.temp['kind']} k "
+                      f"on k.outcome = {column_sql(staged, 'outcome')} and k.age = {column_sql(staged, 'age_group')} "
+                      f"and k.reason is null where trim({column}, {WHITESPACE}) = ''").fetchone()[0]
 
 
-def empty_error(display, staged, headers, found, field_name, line):
-    return ReleaseError(display, f"{field_name.replace('_', ' ')} is empty",
+def empty_error(staged, field_name, line):
+    return ReleaseError(staged.loaded.display, f"{field_name.replace('_', ' ')} is empty",
                         "fill it in, or remove the row if it is not a crime", line=line,
-                        column=headers[found[field_name]])
+                        column=staged.headers[staged.found[field_name]])
 
 
 def extra_column_types(db, staged):
@@ -331,7 +369,7 @@ def extra_column_types(db, staged):
         t = f"trim({quote(column)}, {WHITESPACE})"
         checks.append(f"max({t} != '' and ({t} glob '*[^0-9]*' or {t} glob '0?*' or length({t}) > 18))")
         n = f"ltrim({t}, '-')"
-        checks.append(f"max({t} != '' and ({n} glob '*[^0-9.]*' or {n} glob '*.*.*' or {n} not glob '*[0-9]*'))")
+        checks.append(f"max({t} != '' and ({n} glob '*[^0-9.]*' or {n} glob '*.*.*' or {n} not glob '*[0-9]*' or {n} glob '0[0-9]*'))")
         checks.append(f"max({t} != '')")
     flags = db.execute(f"select {', '.join(checks)} from {quote(staged.raw)}").fetchone()
     types = {}
@@ -385,7 +423,7 @@ def insert_select(staged):
         "offence_group": "f.offence_group", "caution_type": "k.caution_type", "offender": "k.offender",
         "conditional": "k.conditional", "outcome_as_given": f"trim({column_sql(staged, 'outcome')}, {WHITESPACE})",
         "outcome_date": "d.outcome_date", "outcome_time": "d.outcome_time", "financial_year": "d.financial_year",
-        "month": "d.month", "age_group": "a.age_group", "is_sample": "?",
+        "month": "d.month", "age_group": "k.age_group", "is_sample": "?",
     }
     return values, line
 
@@ -404,10 +442,9 @@ def insert(db, staged, extra_columns):
     sql = f"""insert into cautions ({', '.join(f'[{c}]' for c in values)})
         select {', '.join(values.values())}
         from {quote(staged.raw)} r
-        join {t['outcome']} o on o.value = {column_sql(staged, 'outcome')} and o.reason is null
+        join {t['kind']} k on k.outcome = {column_sql(staged, 'outcome')} and k.age = {column_sql(staged, 'age_group')}
+                         and k.reason is null
         join {t['date']} d on d.value = {column_sql(staged, 'outcome_date')}
-        join {t['age']} a on a.value = {column_sql(staged, 'age_group')}
-        join {t['kind']} k on k.name = o.name and k.age_group is a.age_group
         join {t['offence']} f on f.code = {column_sql(staged, 'offence_code')}
                        and f.description = {column_sql(staged, 'offence_description')}
         order by {line}"""
@@ -416,8 +453,7 @@ def insert(db, staged, extra_columns):
     except sqlite3.IntegrityError as e:
         if "crime_reference" not in str(e):
             raise
-        raise empty_error(loaded.display, staged, staged.headers, staged.found, "crime_reference",
-                          first_empty(db, staged, "crime_reference")) from None
+        raise empty_error(staged, "crime_reference", first_empty(db, staged, "crime_reference")) from None
     loaded.rows_loaded = db.execute("select count(*) from cautions").fetchone()[0] - before
     loaded.rows_rejected = loaded.rows_read - loaded.rows_loaded
     index_references(db, loaded, staged.headers[staged.found["crime_reference"]])
