@@ -22,7 +22,7 @@ from pathlib import Path
 import sqlite_utils
 import yaml
 
-from foi import counts, manifest as manifest_file, read, rows
+from foi import counts, figures as headline, manifest as manifest_file, read, rows
 from foi.errors import ReleaseError
 from foi.offences import Lookup
 from foi.schema import (DATE_VALUES_COLUMNS, OFFENCE_MATCHES_COLUMNS, OUTCOME_VALUES_COLUMNS, RELEASES_COLUMNS)
@@ -46,15 +46,25 @@ def main(argv=None):
         print(f"Build stopped; {args.output} was not changed.\n{e}", file=sys.stderr)
         return 1
     print_summary(summary, args.output)
-    wrong = [f for f in summary["figures"] if not f["matches"]]
-    if wrong and args.strict:
-        print(f"\n--strict: {args.output} was not changed; these headline figures differ from what was published:",
-              file=sys.stderr)
-        for f in wrong:
-            print(f"  {f['query']}{' / ' + f['label'] if f['label'] else ''}: published {f['published_value']}, "
-                  f"the data gives {f['computed_value']}", file=sys.stderr)
-        print("  What to do: check the release is the one the story used, and the query's definition "
-              "in metadata.yml.", file=sys.stderr)
+    differ = [f for f in summary["figures"] if f["status"] == "differs"]
+    absent = [f for f in summary["figures"] if f["status"] == "not in this build"]
+    if (differ or absent) and args.strict:
+        print(f"\n--strict: {args.output} was not changed.", file=sys.stderr)
+        if differ:
+            print("These headline figures differ from what was published:", file=sys.stderr)
+            for f in differ:
+                print(f"  {f['query']}{' / ' + f['label'] if f['label'] else ''}: published {f['published_value']}, "
+                      f"the data gives {f['computed_value']}", file=sys.stderr)
+            print("  What to do: check the release is the one the story used, and the query's definition "
+                  "in metadata.yml.", file=sys.stderr)
+        if absent:
+            print("These headline figures come from releases that are not in this build:", file=sys.stderr)
+            for f in absent:
+                print(f"  {f['query']}{' / ' + f['label'] if f['label'] else ''}"
+                      f"{' (release ' + f['release_id'] + ')' if f['release_id'] else ''}", file=sys.stderr)
+            print("  What to do: a new story needs its own figures. In metadata.yml, remove or replace the old "
+                  "story's `published:` figures (and point each figure's `release:` at your release's id); "
+                  "see README.md, 'A new story'.", file=sys.stderr)
         return 1
     return 0
 
@@ -92,11 +102,14 @@ def build(manifest_path, output, metadata_path, show_progress=False, strict=Fals
             rows.insert(db, release, extra_columns)
         db["releases"].insert_all([release.releases_row() for release in loaded])
         finish(db, headline_queries, loaded, descriptions)
-        figures = check_headline_figures(db, headline_queries, manifest.get("story", {}).get("url"))
+        figures = headline.check(db, headline_queries, manifest["releases"], (manifest.get("story") or {}).get("url"),
+                                 metadata_path)
+        db["headline_figures"].insert_all(figures, pk=("query", "label"),
+                                          columns={"computed_value": int, "release_id": str, "matches": int})
         db.conn.commit()
         db.close()  # no VACUUM: the same steps in the same order already give the same bytes
         sha256 = manifest_file.sha256(tmp)
-        written = not (strict and not all(f["matches"] for f in figures))
+        written = not (strict and any(f["status"] in ("differs", "not in this build") for f in figures))
         if written:
             os.replace(tmp, output)
     finally:
@@ -189,32 +202,6 @@ def write_cautions_by_month(db, loaded):
     db.conn.executemany("insert into cautions_by_month values (?, ?, ?, ?, ?, ?, ?)", rows)
 
 
-def check_headline_figures(db, queries, story_url):
-    """Run every headline query; write each published figure beside what the data gives."""
-    figures = []
-    for name, query in queries.items():
-        for published in query.get("published") or []:
-            try:
-                cursor = db.conn.execute(query["sql"])
-                names = [d[0] for d in cursor.description]
-                rows = [dict(zip(names, r)) for r in cursor.fetchall()]
-            except sqlite3.OperationalError as e:
-                if "no such table" not in str(e):
-                    raise ReleaseError("metadata.yml", f"headline query {name} failed: {e}", "fix its `sql:`") from None
-                rows = []  # the release this figure comes from is not in this build
-            except sqlite3.Error as e:
-                raise ReleaseError("metadata.yml", f"headline query {name} failed: {e}", "fix its `sql:`") from None
-            label = published.get("label")
-            matching = [r for r in rows if label is None or label in {str(v) for k, v in r.items() if k != "cautions"}]
-            computed = matching[0]["cautions"] if len(matching) == 1 else None
-            figures.append({"query": name, "label": label or "", "published_sentence": published["sentence"],
-                            "published_value": published["value"], "computed_value": computed,
-                            "matches": int(computed == published["value"]),
-                            "source_url": published.get("source_url") or story_url})
-    db["headline_figures"].insert_all(figures, pk=("query", "label"), columns={"computed_value": int})
-    return figures
-
-
 def print_summary(summary, output):
     verb = "Built" if summary["written"] else "Checked (and did not write)"
     print(f"{verb} {output} in {summary['seconds']:.1f}s")
@@ -243,10 +230,17 @@ def print_summary(summary, output):
             print(f"    offence descriptions with no code (add them under `offences:`; table offence_matches): {shown}")
         if s.total_row:
             print(f"    total row: {s.total_row}")
-    print("Headline figures (published -> this build):")
-    for f in summary["figures"]:
-        mark = "ok " if f["matches"] else "DIFFERS"
-        print(f"  [{mark}] {f['query']}{' / ' + f['label'] if f['label'] else ''}: {f['published_value']} -> {f['computed_value']}")
+    figures = summary["figures"]
+    recomputed = [f for f in figures if f["recomputed"]]
+    print(f"Headline figures (published -> this build): {sum(f['status'] == 'matches' for f in figures)} of "
+          f"{len(recomputed)} recomputed from rows match; {sum(f['status'] == 'as published' for f in figures)} "
+          f"taken as published; {sum(f['status'] == 'not in this build' for f in figures)} not in this build")
+    marks = {"matches": "ok ", "differs": "DIFFERS", "as published": "as published, not recomputed",
+             "not in this build": "not in this build"}
+    for f in figures:
+        computed = "" if f["status"] == "not in this build" else f" -> {f['computed_value']}"
+        print(f"  [{marks[f['status']]}] {f['query']}{' / ' + f['label'] if f['label'] else ''}: "
+              f"{f['published_value']}{computed}")
     print(f"sha256 {summary['sha256']}")
 
 

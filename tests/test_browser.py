@@ -137,8 +137,10 @@ def test_the_home_page_shows_every_figure_and_the_sample_banner(page, site, samp
         for published in query["published"]:
             assert published["sentence"] in text
             assert f"{published['value']:,}" in page.locator(f"#figure-{name} .figure-values").inner_text()
-    figures = rows(sample_db, "select count(*) as n, sum(matches) as matching from headline_figures")[0]
-    assert page.locator(".check-matches").count() == figures["matching"] == figures["n"]
+    figures = rows(sample_db, "select sum(status = 'matches') as matching, sum(status = 'as published') as "
+                              "as_published, sum(recomputed) as recomputed from headline_figures")[0]
+    assert page.locator(".check-matches").count() == figures["matching"] == figures["recomputed"]
+    assert text.count("as published, not recomputed") == figures["as_published"] == 1  # Buckinghamshire
     assert page.locator(".check-differs").count() == 0
     assert page.errors == []
     screenshot(page, "home")

@@ -1,0 +1,115 @@
+"""The story's figures: every `published:` figure of metadata.yml checked against this build.
+
+The contract (also in metadata.yml's header and README.md, "A new story"):
+- a headline query is a canned query with `published:`, a list of figures, each with
+  `sentence:` (as published), `value:` (the number published), and optionally `label:`,
+  `column:`, `release:` and `source_url:`;
+- the figure is the query's single value: one row, one column. With `column:` (on the figure
+  or on the query), that column of the row. With `label:`, the one row of several whose other
+  columns hold the label;
+- `release:` names the manifest release the figure comes from: when that release is not in this
+  build, the figure is "not in this build", never DIFFERS (a query that reads a table this build
+  lacks is the same);
+- a figure whose query reads only tables of counts releases (a total kept as published, such as
+  Buckinghamshire's) cannot fail by recomputing: it is "as published, not recomputed";
+- `source_url:` is where the sentence was published (default: the manifest's `story: url:`).
+An SQL error names the query; `build.py --strict` fails on a figure that differs or is not in this
+build.
+"""
+import sqlite3
+
+from .errors import ReleaseError
+
+STATUSES = ("matches", "differs", "as published", "not in this build")
+
+
+def tables_read_by(conn, sql):
+    """The tables a query reads, through views: SQLite's authorizer reports each one."""
+    tables = set()
+
+    def authorizer(action, table, column, database, source):
+        if action == sqlite3.SQLITE_READ and table:
+            tables.add(table)
+        return sqlite3.SQLITE_OK
+
+    conn.set_authorizer(authorizer)
+    try:
+        conn.execute("explain " + sql)
+    finally:
+        conn.set_authorizer(None)
+    return tables
+
+
+def check(db, queries, releases, story_url, metadata_path="metadata.yml"):
+    """Run every headline query; -> one dict per published figure (the headline_figures table)."""
+    conn = db.conn
+    counts_tables = {r["table"] for r in releases if r["kind"] == "counts"}
+    release_ids = {r["id"] for r in releases}
+    figures = []
+    for name, query in queries.items():
+        published = query.get("published") or []
+        if not published:
+            continue
+        if not isinstance(published, list):
+            raise ReleaseError(metadata_path, f"headline query {name}: `published:` must be a list of figures",
+                               "write each figure as `- sentence: ...` with `value:` under it")
+        rows, columns, missing = run(conn, name, query, metadata_path)
+        read = set() if missing else tables_read_by(conn, query["sql"])
+        as_published = bool(read) and read <= counts_tables
+        for figure in published:
+            if not isinstance(figure, dict) or "sentence" not in figure or "value" not in figure:
+                raise ReleaseError(metadata_path, f"headline query {name}: a figure needs `sentence:` and `value:`",
+                                   "write it as `- sentence: \"...\"` with `value: 12` under it")
+            label = figure.get("label")
+            release = figure.get("release")
+            if missing or (release and release not in release_ids):
+                status, computed = "not in this build", None
+            else:
+                computed = value_of(name, query, figure, rows, columns, metadata_path)
+                status = ("as published" if as_published else
+                          "matches" if computed == figure["value"] else "differs")
+            figures.append({
+                "query": name, "label": "" if label is None else str(label), "release_id": release,
+                "published_sentence": figure["sentence"], "published_value": figure["value"],
+                "computed_value": computed, "status": status,
+                "matches": None if status == "not in this build" else int(computed == figure["value"]),
+                "recomputed": int(status in ("matches", "differs")),
+                "source_url": figure.get("source_url") or story_url,
+            })
+    return figures
+
+
+def run(conn, name, query, metadata_path):
+    """-> (rows, columns, missing): missing when the query reads a table or column this build lacks."""
+    if not query.get("sql"):
+        raise ReleaseError(metadata_path, f"headline query {name} has no `sql:`", "add the SQL that counts the figure")
+    try:
+        cursor = conn.execute(query["sql"])
+        return cursor.fetchall(), [d[0] for d in cursor.description], False
+    except sqlite3.OperationalError as e:
+        if "no such table" in str(e) or "no such column" in str(e):
+            return [], [], True
+        raise ReleaseError(metadata_path, f"headline query {name} failed: {e}", "fix its `sql:`") from None
+    except sqlite3.Error as e:
+        raise ReleaseError(metadata_path, f"headline query {name} failed: {e}", "fix its `sql:`") from None
+
+
+def value_of(name, query, figure, rows, columns, metadata_path):
+    column = figure.get("column") or query.get("column")
+    if column is None and len(columns) == 1:
+        column = columns[0]
+    if column not in columns:
+        raise ReleaseError(metadata_path, f"headline query {name} returns the columns {', '.join(columns)}: "
+                           + (f"none is called {column!r}" if column else "which one holds the figure?"),
+                           "name it with `column:` on the query (or on the figure)")
+    at = columns.index(column)
+    label = figure.get("label")
+    if label is not None:
+        rows = [r for r in rows if str(label) in {str(v) for i, v in enumerate(r) if i != at}]
+        if len(rows) > 1:
+            raise ReleaseError(metadata_path, f"headline query {name}: {len(rows)} rows are labelled {label!r}",
+                               "make the label name one row, or the query return one row per label")
+    elif len(rows) > 1:
+        raise ReleaseError(metadata_path, f"headline query {name} returns {len(rows)} rows for a figure with no `label:`",
+                           "give each figure of this query the `label:` of its row, or make the query return one row")
+    return rows[0][at] if rows else None
