@@ -25,7 +25,8 @@ import yaml
 from foi import counts, figures as headline, manifest as manifest_file, read, rows
 from foi.errors import ReleaseError
 from foi.offences import Lookup
-from foi.schema import (DATE_VALUES_COLUMNS, OFFENCE_MATCHES_COLUMNS, OUTCOME_VALUES_COLUMNS, RELEASES_COLUMNS)
+from foi.schema import (DATE_VALUES_COLUMNS, OFFENCE_MATCHES_COLUMNS, OUTCOME_VALUES_COLUMNS, PUBLISHED_TOTALS_COLUMNS,
+                        RELEASES_COLUMNS)
 
 ROOT = Path(__file__).parent
 
@@ -151,6 +152,8 @@ def create_schema(db, lookup):
                                  foreign_keys=[("release_id", "releases", "id")])
     db["date_values"].create(DATE_VALUES_COLUMNS, pk=("release_id", "value"),
                              foreign_keys=[("release_id", "releases", "id")])
+    # Every total a counts release publishes (total rows, subtotal rows, a Total column), beside its rows' sum.
+    db["published_totals"].create(PUBLISHED_TOTALS_COLUMNS, foreign_keys=[("release_id", "releases", "id")])
 
 
 def finish(db, headline_queries, loaded, descriptions):

@@ -7,7 +7,6 @@ from functools import lru_cache
 # What FOI officers and statisticians write instead of a small or withheld number.
 SUPPRESSED = re.compile(r"^(\*+|<\s*\d+|-|–|—|\.\.|\[[a-z]\]|~|n/?a|redacted|suppressed)$", re.I)
 LONGEST_SUPPRESSED = len("suppressed")  # no marker is longer: longer cells skip the pattern
-TOTAL_LABEL = re.compile(r"^(grand\s+)?totals?\b", re.I)
 
 
 @lru_cache(maxsize=4096)

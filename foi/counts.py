@@ -1,20 +1,32 @@
-"""A published table of counts (kind: counts), loaded as its own table: count columns typed as
-integers, suppressed cells kept as suppressed (never 0), total rows checked and set aside."""
+"""A published table of counts (kind: counts), loaded as its own table, as published.
+
+- count columns (`counts:` or `counts_matching:`) typed as integers; suppressed cells (`*`, `<5`)
+  kept as suppressed, never 0;
+- `header_rows: N`: a header of N rows, joined into one name per column ("Outcome 2 / Female");
+- a total row (labelled exactly Total, Grand Total or All, or one of `total_rows:`) is checked
+  against the sum of the data rows; a subtotal row (one of `subtotal_rows:`) against the data rows
+  since the previous subtotal; a Total column (or `row_total:`) row by row against the row's other
+  counts. None of them is loaded as data; every published total is kept, beside what the rows add
+  up to, in the `published_totals` table.
+"""
 import re
 
 from . import clean, read
 from .errors import ReleaseError
 from .loaded import Loaded
-from .schema import header_key
+from .schema import PUBLISHED_TOTALS_COLUMNS, header_key, unique_column_names
+
+ROW_TOTAL_HEADERS = {"total", "grand total", "totals", "all"}
 
 
 def load(db, release, source):
-    """A published table of counts, as its own table: count columns typed, suppressed cells kept as such."""
     named = [header_key(c) for c in release.get("counts") or []]
     pattern = re.compile(release["counts_matching"]) if release.get("counts_matching") else None
+    row_total = header_key(release["row_total"]) if release.get("row_total") else None
 
     def is_count(header):
-        return header_key(header) in named or bool(pattern and pattern.search(header.strip()))
+        key = header_key(header)
+        return key in named or key == row_total or bool(pattern and pattern.search(header.strip()))
 
     def looks_like_header(cells):
         keys = {header_key(c) for c in cells}
@@ -22,66 +34,116 @@ def load(db, release, source):
 
     display = source.display
     loaded = Loaded(release, source, table=release["table"])
-    table = read.Table(source.path, display, source.read_encoding, looks_like_header, source.is_xlsx,
-                       header_fix="check `counts:` (or `counts_matching:`) for this release in data/manifest.yml "
-                                  "names the count columns exactly as the file's header writes them",
-                       delimiter=source.delimiter)
-    headers = table.headers
-    if len(set(map(header_key, headers))) < len(headers):
-        repeated = sorted({h for h in headers if [header_key(x) for x in headers].count(header_key(h)) > 1})
-        table.close()
-        raise ReleaseError(display, "the header repeats " + ", ".join(repr(h) if h else "'' (columns with no name)"
-                                                                  for h in repeated),
-                           "rename the repeated columns so each says what it counts", line=table.header_line)
-    counts = [i for i, h in enumerate(headers) if is_count(h)]
-    columns = {"source_line": int, **{h: (int if i in counts else str) for i, h in enumerate(headers)}, "suppressed": str}
-    name = release["table"]
-    db[name].create(columns, pk="source_line")
-    loaded.notes = table.notes
-    sums = {i: 0 for i in counts}
-    suppressed_in = set()
-    rows = []
-    for line, cells in table.rows():
-        loaded.rows_read += 1
-        values, suppressed = [line], []
-        for i, cell in enumerate(cells):
-            if i not in counts:
-                values.append(cell.strip() or None)
-            elif clean.is_suppressed(cell):
-                values.append(None)
-                suppressed.append(f"{headers[i]}: {cell.strip()}")
-                suppressed_in.add(i)
-                loaded.suppressed_cells += 1
-            else:
-                try:
-                    number = clean.count(cell)
-                except ValueError as e:
-                    raise ReleaseError(display, f"{e} in a count column", "correct the cell; if the force withheld "
-                                       "the number, leave its marker (such as * or <5) as it is", line=line,
-                                       column=headers[i]) from None
-                values.append(number)
-                sums[i] += number or 0
-        values.append("; ".join(suppressed) or None)
-        rows.append(values)
-    if rows:
-        db.conn.executemany(f"insert into [{name}] values ({', '.join('?' * len(columns))})", rows)
-    loaded.rows_loaded = len(rows)
-    loaded.blank_rows = table.blank_rows
+    with read.Table(source.path, display, source.read_encoding, looks_like_header, source.is_xlsx,
+                    header_fix="check `counts:` (or `counts_matching:`) for this release in data/manifest.yml "
+                               "names the count columns exactly as the file's header writes them"
+                               + ("" if release.get("header_rows") else "; a header of two or more rows needs "
+                                  "`header_rows:`"),
+                    delimiter=source.delimiter, header_rows=int(release.get("header_rows") or 1),
+                    total_labels=release.get("total_rows") or (), subtotal_labels=release.get("subtotal_rows") or ()
+                    ) as table:
+        headers, header_line = table.headers, table.header_line
+        keys = [header_key(h) for h in headers]
+        if len(set(keys)) < len(keys):
+            repeated = sorted({h for h, k in zip(headers, keys) if keys.count(k) > 1})
+            raise ReleaseError(display, "the header repeats " + ", ".join(repr(h) if h else "'' (columns with no name)"
+                                                                      for h in repeated),
+                               "rename the repeated columns so each says what it counts", line=header_line)
+        counts = [i for i, h in enumerate(headers) if is_count(h)]
+        total_column = next((i for i in counts if keys[i] == row_total), None) if row_total else \
+            next((i for i in counts if keys[i] in ROW_TOTAL_HEADERS), None)
+        if row_total and total_column is None:
+            raise ReleaseError(display, f"`row_total: {release['row_total']}` is not a column of the header",
+                               f"name one of the headers: {', '.join(map(repr, headers))}", line=header_line)
+        names, (line_column, suppressed_column) = unique_column_names(headers, ("source_line", "suppressed"))
+        db[release["table"]].create({line_column: int, **{n: (int if i in counts else str) for i, n in enumerate(names)},
+                                     suppressed_column: str}, pk=line_column)
+        rows, numbers, suppressed_in = [], [], set()
+        for line, cells in table.rows():
+            loaded.rows_read += 1
+            values, row_numbers, suppressed = [line], {}, []
+            for i, cell in enumerate(cells):
+                if i not in counts:
+                    values.append(cell.strip() or None)
+                elif clean.is_suppressed(cell):
+                    values.append(None)
+                    suppressed.append(f"{headers[i]}: {cell.strip()}")
+                    suppressed_in.add(i)
+                    loaded.suppressed_cells += 1
+                else:
+                    number = count_of(cell, display, line, headers[i], "a count column")
+                    values.append(number)
+                    row_numbers[i] = number
+            values.append("; ".join(suppressed) or None)
+            rows.append(values)
+            numbers.append((line, row_numbers, bool(suppressed)))
+        loaded.notes, loaded.blank_rows = table.notes, table.blank_rows
+        totals, subtotals = table.totals, table.subtotals
     if not rows:
         raise ReleaseError(display, "the file has a header but no data rows",
-                           "check the right sheet or file was exported", line=table.header_line)
-    for line, cells in table.totals:
-        for i in counts:
-            if not cells[i].strip() or clean.is_suppressed(cells[i]):
+                           "check the right sheet or file was exported", line=header_line)
+    db.conn.executemany(f"insert into [{release['table']}] values ({', '.join('?' * (len(names) + 2))})", rows)
+    loaded.rows_loaded = len(rows)
+    checked = []
+    if total_column is not None:
+        others = [i for i in counts if i != total_column]
+        for line, row, has_suppressed in numbers:
+            if row.get(total_column) is None:
                 continue
-            try:
-                total = clean.count(cells[i])
-            except ValueError as e:
-                raise ReleaseError(display, f"{e} in the total row", "correct the total, or remove the row: "
-                                   "the build adds up the rows itself", line=line, column=headers[i]) from None
-            if total != sums[i] and not (i in suppressed_in and total > sums[i]):
-                raise ReleaseError(display, f"the total row gives {total:,} for {headers[i]!r} but the rows add up to {sums[i]:,}",
-                                   "check for missing or extra rows; if the force's total is wrong, note it and ask them",
-                                   line=line, column=headers[i])
+            checked.append(compare(display, line, headers[0] if headers else "", "row total", headers[total_column],
+                                   row[total_column], sum(row.get(i) or 0 for i in others), has_suppressed,
+                                   f"the {headers[total_column]!r} column gives {{published:,}} but this row's other "
+                                   "counts add up to {computed:,}"))
+    previous = 0
+    for line, cells in sorted(subtotals):
+        since = [(n, row, s) for n, row, s in numbers if previous < n < line]
+        checked += check_row(display, line, cells, "subtotal row", counts, headers, since,
+                             "the subtotal row {label!r} gives {published:,} for {column!r} but the rows above it "
+                             "(since the previous subtotal) add up to {computed:,}")
+        previous = line
+    for line, cells in totals:
+        checked += check_row(display, line, cells, "total row", counts, headers, numbers,
+                             "the total row gives {published:,} for {column!r} but the rows add up to {computed:,}")
         loaded.total_row = f"line {line}: adds up"
+    db.conn.executemany(f"insert into published_totals values ({', '.join('?' * len(PUBLISHED_TOTALS_COLUMNS))})",
+                        [(release["id"], *c) for c in checked])
+    loaded.published_totals = len(checked)
     return loaded
+
+
+def count_of(cell, display, line, column, where):
+    try:
+        return clean.count(cell)
+    except ValueError as e:
+        fix = ("correct the cell; if the force withheld the number, leave its marker (such as * or <5) as it is"
+               if where == "a count column" else "correct the total, or remove the row: the build adds up the rows itself")
+        raise ReleaseError(display, f"{e} in {where}", fix, line=line, column=column) from None
+
+
+def check_row(display, line, cells, kind, counts, headers, rows, message):
+    """A total or subtotal row: each count it gives, against the sum of `rows` in that column."""
+    label = next((c.strip() for c in cells if c.strip()), "")
+    checked = []
+    for i in counts:
+        if not cells[i].strip() or clean.is_suppressed(cells[i]):
+            continue
+        published = count_of(cells[i], display, line, headers[i], f"the {kind}")
+        computed = sum(row.get(i) or 0 for _, row, _ in rows)
+        has_suppressed = any(i not in row for _, row, _ in rows)
+        checked.append(compare(display, line, label, kind, headers[i], published, computed, has_suppressed,
+                               message.replace("{label!r}", repr(label)).replace("{column!r}", repr(headers[i]))))
+    return checked
+
+
+def compare(display, line, label, kind, column, published, computed, has_suppressed, message):
+    """-> a row of published_totals; stops the build when a published total does not add up (a total
+    bigger than its rows is fine where some of them are suppressed)."""
+    if published == computed:
+        status = "adds up"
+    elif has_suppressed and published > computed:
+        status = "bigger than the rows: some of them are suppressed"
+    else:
+        raise ReleaseError(display, message.format(published=published, computed=computed),
+                           "check for missing or extra rows; if the force's total is wrong, note it and ask them",
+                           line=line, column=column)
+    return line, label, kind, column, published, computed, status

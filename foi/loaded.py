@@ -20,6 +20,7 @@ class Loaded:
     blank_rows: int = 0
     suppressed_cells: int = 0
     total_row: str | None = None
+    published_totals: int = 0                                  # totals checked (table published_totals)
     notes: list = field(default_factory=list)
     unmapped_columns: list = field(default_factory=list)
     extra_columns: dict = field(default_factory=dict)          # header -> its column in cautions

@@ -15,10 +15,10 @@ KINDS = ("rows", "counts")
 REQUIRED = ["id", "kind", "file", "title", "authority", "source_url", "licence", "is_sample"]
 OPTIONAL = ["foi_reference", "requested", "answered", "description", "sha256", "sheet", "encoding",
             "delimiter", "columns", "date_format", "outcomes", "offences", "table", "counts", "counts_matching",
-            "period"]
+            "header_rows", "total_rows", "subtotal_rows", "row_total", "period"]
 # Tables build.py makes itself; a counts release's `table:` may not take one of these names.
 BUILT_TABLES = {"releases", "offence_codes", "offence_descriptions", "cautions", "cautions_by_month",
-                "headline_figures", "outcome_values", "offence_matches", "date_values"}
+                "headline_figures", "outcome_values", "offence_matches", "date_values", "published_totals"}
 BUILT_PREFIXES = ("raw_", "offence_descriptions_fts", "offence_codes_fts", "sqlite_")
 
 
@@ -26,9 +26,15 @@ def load(path):
     path = Path(path)
     if not path.exists():
         raise ReleaseError(path, "the manifest does not exist", "create it; see README.md, 'Using your own release'")
-    text = path.read_text(encoding="utf-8")
     try:
-        manifest = yaml.safe_load(text)
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise ReleaseError(path, f"the manifest is not UTF-8 text ({e.reason})", "save it as UTF-8") from None
+    try:
+        manifest = yaml.load(text, Loader=NoAliasLoader)
+    except AliasRefused as e:
+        raise ReleaseError(path, f"the manifest uses a YAML alias (*{e.anchor}), which the build does not read",
+                           "write the value out in full where the alias is", line=e.line) from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         raise ReleaseError(path, f"this is not valid YAML ({getattr(e, 'problem', None) or e})",
@@ -43,9 +49,25 @@ def load(path):
     return manifest
 
 
+class AliasRefused(Exception):
+    def __init__(self, anchor, line):
+        self.anchor, self.line = anchor, line
+
+
+class NoAliasLoader(yaml.SafeLoader):
+    """A manifest is short and written by hand: it has no use for YAML aliases (&name / *name),
+    and refusing them stops an alias bomb from growing to gigabytes."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise AliasRefused(event.anchor, event.start_mark.line + 1)
+        return super().compose_node(parent, index)
+
+
 def release_lines(text):
     """For each release of the manifest, (the line it starts on, {key: the line of that key})."""
-    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    root = yaml.compose(text, Loader=NoAliasLoader)
     if not isinstance(root, yaml.MappingNode):
         return []
     for key, value in root.value:
@@ -57,7 +79,12 @@ def release_lines(text):
 
 
 def is_date(value):
-    return isinstance(value, datetime.date) or bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(value)))
+    if isinstance(value, datetime.date):
+        return True
+    try:
+        return bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(value))) and bool(datetime.date.fromisoformat(str(value)))
+    except ValueError:
+        return False
 
 
 def check_release(path, number, release, ids, tables, lines):
@@ -90,7 +117,14 @@ def check_release(path, number, release, ids, tables, lines):
         fail("is_sample must be true or false", "write `is_sample: false` for a real release", "is_sample")
     for key in ("requested", "answered"):
         if release.get(key) is not None and not is_date(release[key]):
-            fail(f"{key} {release[key]!r} is not a date written yyyy-mm-dd", f"write it as e.g. `{key}: 2017-04-20`", key)
+            fail(f"{key} {release[key]!r} is not a date written yyyy-mm-dd", f"write it as e.g. `{key}: 2017-04-20` "
+                 "(year, month, day)", key)
+    if not re.fullmatch(r"https?://[^\s/$.?#][^\s]*", str(release["source_url"])):
+        fail(f"source_url {release['source_url']!r} is not a web address", "write the address where the release "
+             "can be seen, starting https:// (a disclosure log entry, the story, the statistics page)", "source_url")
+    for key in ("title", "authority", "licence", "file"):
+        if not isinstance(release[key], str):
+            fail(f"{key} must be text, not {release[key]!r}", f"put it in quotes: {key}: \"...\"", key)
     period = release.get("period")
     if period is not None and not (isinstance(period, dict) and period and set(period) <= {"from", "to"}
                                    and all(is_date(v) for v in period.values())):
@@ -134,6 +168,15 @@ def check_release(path, number, release, ids, tables, lines):
             fail(f"`table: {table}` is the table of another release too", "give each counts release its own `table:`",
                  "table")
         tables.add(table)
+        if release.get("header_rows") is not None and not (isinstance(release["header_rows"], int)
+                                                          and 1 <= release["header_rows"] <= 5):
+            fail(f"header_rows {release['header_rows']!r} is not a number of rows from 1 to 5",
+                 "write `header_rows: 2` for a header of two rows", "header_rows")
+        for key in ("total_rows", "subtotal_rows"):
+            if release.get(key) is not None and not (isinstance(release[key], list)
+                                                     and all(isinstance(v, str) for v in release[key])):
+                fail(f"`{key}:` must be a list of row labels", f"write it as `{key}: [Total possession, Total supply]`",
+                     key)
         if not release.get("counts") and not release.get("counts_matching"):
             fail("a counts release needs `counts:` (the list of count columns) or `counts_matching:` (a pattern)",
                  "list the columns that hold numbers of crimes")

@@ -16,7 +16,6 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from .clean import TOTAL_LABEL
 from .errors import ReleaseError
 
 csv.field_size_limit(10 * 1024 * 1024)
@@ -191,18 +190,49 @@ def xlsx_to_csv(path, sheet, display, out_path):
                            "open it in Excel, check the sheet holds a plain table, and save it again")
 
 
+def label_key(cell):
+    """How a row's label is compared with the total and subtotal labels."""
+    return " ".join(cell.lower().replace(":", " ").split())
+
+
+def join_header_rows(rows):
+    """A header of several rows -> one name per column: 'Outcome 2 / Female'. A merged cell is
+    written once, at its left: an empty cell of an upper row takes the name to its left."""
+    width = max(len(r) for r in rows)
+    levels = []
+    for row in rows[:-1]:
+        row = [c.strip() for c in row] + [""] * (width - len(row))
+        carried, name = [], ""
+        for cell in row:
+            name = cell or name
+            carried.append(name)
+        levels.append(carried)
+    last = [c.strip() for c in rows[-1]] + [""] * (width - len(rows[-1]))
+    names = []
+    for i in range(width):
+        parts = [level[i] for level in levels] + [last[i]]
+        kept = [p for j, p in enumerate(parts) if p and (j == 0 or p != parts[j - 1])]
+        names.append(" / ".join(kept))
+    return names
+
+
 class Table:
     """A release file's header, notes, and an iterator over its data rows.
 
-    `looks_like_header(cells)` decides which of the first rows is the header. Data rows come
-    from `rows()` as (line number, cells), padded to the header's width.
+    `looks_like_header(cells)` decides which of the first rows is the header (with `header_rows`,
+    which run of that many rows, joined). Data rows come from `rows()` as (line number, cells),
+    padded to the header's width. Rows labelled Total, Grand Total or All (and any `total_labels`)
+    are set aside in `totals`, rows labelled with a `subtotal_labels` label in `subtotals`.
     """
 
     def __init__(self, path, display, encoding, looks_like_header, first_line_is_column_letters=False,
                  header_fix="check the file is the release, and that `columns:` in data/manifest.yml names its headers",
-                 delimiter=","):
-        self.display, self.notes, self.totals = display, [], []
+                 delimiter=",", header_rows=1, total_labels=(), subtotal_labels=()):
+        self.display, self.notes, self.totals, self.subtotals = display, [], [], []
         self.blank_rows = 0
+        self.total_labels = {"total", "totals", "grand total", "all"} | {label_key(str(t)) for t in total_labels}
+        self.subtotal_labels = {label_key(str(t)) for t in subtotal_labels}
+        self._longest_label = max(len(t) for t in self.total_labels | self.subtotal_labels) + 2
         self._file = open(path, encoding=encoding, newline="")
         self._reader = csv.reader(self._file, delimiter=delimiter)
         self._last_line = 0
@@ -211,14 +241,20 @@ class Table:
             self._line_offset = 1
         else:
             self._line_offset = 0
+        window = []  # the last header_rows rows, (line, cells)
         for line, cells in self._numbered():
-            if looks_like_header(cells):
-                self.header_line, self.headers = line, [c.strip() for c in cells]
-                while self.headers and not self.headers[-1]:
-                    self.headers.pop()
-                break
-            if any(c.strip() for c in cells):
-                self.notes.append(" ".join(c.strip() for c in cells if c.strip()))
+            window.append((line, cells))
+            if len(window) > header_rows:
+                _, dropped = window.pop(0)
+                if any(c.strip() for c in dropped):
+                    self.notes.append(" ".join(c.strip() for c in dropped if c.strip()))
+            if len(window) == header_rows:
+                candidate = cells if header_rows == 1 else join_header_rows([c for _, c in window])
+                if looks_like_header(candidate):
+                    self.header_line, self.headers = window[0][0], [c.strip() for c in candidate]
+                    while self.headers and not self.headers[-1]:
+                        self.headers.pop()
+                    break
             if line > HEADER_SEARCH_ROWS:
                 break
         else:
@@ -229,6 +265,12 @@ class Table:
             self.close()
             raise ReleaseError(display, f"no header row in the first {HEADER_SEARCH_ROWS} lines with the expected column names",
                                header_fix)
+
+    def is_total(self, cell):
+        return len(cell) <= self._longest_label and label_key(cell) in self.total_labels
+
+    def is_subtotal(self, cell):
+        return bool(self.subtotal_labels) and len(cell) <= self._longest_label and label_key(cell) in self.subtotal_labels
 
     def _numbered(self):
         reader = self._reader
@@ -244,11 +286,11 @@ class Table:
 
     def rows(self):
         width, pending_notes = len(self.headers), []
-        is_total = TOTAL_LABEL.match
+        is_total, is_subtotal = self.is_total, self.is_subtotal
         for line, cells in self._numbered():
             # The common case, checked cheaply: a full-width row, first cell filled, nothing
             # pending, no total label, no huge cell. Anything else takes the careful path.
-            if (len(cells) == width and cells[0] and not pending_notes and not is_total(cells[0].lstrip())
+            if (len(cells) == width and cells[0] and not pending_notes and not is_total(cells[0]) and not is_subtotal(cells[0])
                     and len(max(cells, key=len)) <= MAX_FIELD_CHARS and cells[0].strip()
                     and (width == 1 or any(cells[1:]))):
                 yield line, cells
@@ -262,8 +304,11 @@ class Table:
                 raise ReleaseError(self.display, f"a cell holds more than {MAX_FIELD_CHARS:,} characters",
                                    "this is usually a stray quote joining many lines into one cell; fix the quoting",
                                    line=line, column=self.headers[huge[0]] if huge[0] < width else None)
-            if TOTAL_LABEL.match(cells[filled[0]].strip()):
+            if is_total(cells[filled[0]]):
                 self.totals.append((line, cells + [""] * (width - len(cells))))
+                continue
+            if is_subtotal(cells[filled[0]]):
+                self.subtotals.append((line, cells + [""] * (width - len(cells))))
                 continue
             if filled == [0] and width > 1:
                 pending_notes.append((line, cells[0].strip()))

@@ -22,7 +22,7 @@ from . import clean, outcomes
 from .errors import ReleaseError
 from .loaded import Loaded
 from .read import Table
-from .schema import CAUTIONS_COLUMNS, ROW_FIELDS, header_key, match_columns
+from .schema import CAUTIONS_COLUMNS, ROW_FIELDS, header_key, match_columns, unique_column_names
 
 BATCH = 20_000
 WHITESPACE = "' ' || char(9, 10, 13, 160)"  # what SQL trim() strips, as Python's strip() would
@@ -48,27 +48,6 @@ class Staged:
 
 def quote(name):
     return '"' + name.replace('"', '""') + '"'
-
-
-def raw_column_names(headers):
-    """The raw table keeps each header as written; SQLite compares column names ignoring case, so a
-    header repeated (in any case) gets ' (2)', and the build's own columns step out of the way."""
-    names, seen = [], set()
-    for i, header in enumerate(headers):
-        base = header.replace("\x00", "") or f"column {i + 1}"
-        name, n = base, 1
-        while name.lower() in seen:
-            n += 1
-            name = f"{base} ({n})"
-        seen.add(name.lower())
-        names.append(name)
-    own = []
-    for column in RAW_OWN_COLUMNS:
-        while column.lower() in seen:
-            column = "_" + column
-        seen.add(column.lower())
-        own.append(column)
-    return names, own
 
 
 def cautions_column_name(header, taken):
@@ -106,7 +85,7 @@ def stage(db, release, source, lookup, descriptions, show_progress):
                                f"map `{field_name}:` to the right header under `columns:` for release {release['id']} "
                                f"in data/manifest.yml (the headers are: {', '.join(map(repr, table.headers))})",
                                line=table.header_line)
-        names, (line_col, reason_col) = raw_column_names(table.headers)
+        names, (line_col, reason_col) = unique_column_names(table.headers, RAW_OWN_COLUMNS)
         raw = "raw_" + release["id"].replace("-", "_")
         db[raw].create({line_col: int, **{n: str for n in names}, reason_col: str}, pk=line_col)
         insert_sql = (f"insert into {quote(raw)} ({', '.join(map(quote, [line_col, *names]))}) "

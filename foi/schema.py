@@ -55,6 +55,33 @@ DATE_VALUES_COLUMNS = {
     "form": str,
 }
 
+PUBLISHED_TOTALS_COLUMNS = {
+    "release_id": str, "source_line": int, "label": str, "kind": str, "column_name": str, "published": int,
+    "rows_add_up_to": int, "status": str,
+}
+
+
+def unique_column_names(headers, own):
+    """Column names for a table of a release's cells: each header as written (SQLite compares names
+    ignoring case, so a repeat in any case gets ' (2)'), and the build's `own` columns renamed out of
+    the way of the release's ('_source_line')."""
+    names, seen = [], set()
+    for i, header in enumerate(headers):
+        base = header.replace("\x00", "") or f"column {i + 1}"
+        name, n = base, 1
+        while name.lower() in seen:
+            n += 1
+            name = f"{base} ({n})"
+        seen.add(name.lower())
+        names.append(name)
+    renamed = []
+    for column in own:
+        while column.lower() in seen:
+            column = "_" + column
+        seen.add(column.lower())
+        renamed.append(column)
+    return names, renamed
+
 
 def header_key(text):
     return re.sub(r"[^a-z0-9]+", " ", str(text).lower()).strip()

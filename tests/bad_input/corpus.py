@@ -19,10 +19,17 @@ GOOD_MANIFEST = {"id": "good-release", "kind": "rows", "file": "good.csv", "titl
                  "is_sample": True, "answered": "2017-04-20"}
 
 
+class PlainDumper(yaml.SafeDumper):
+    """Writes every value out in full, as a journalist would: the build refuses YAML aliases."""
+
+    def ignore_aliases(self, data):
+        return True
+
+
 def write_manifest(folder, releases):
-    (folder / "manifest.yml").write_text(yaml.safe_dump(
+    (folder / "manifest.yml").write_text(yaml.dump(
         {"offence_codes": str(ROOT / "data" / "reference" / "offence_codes.csv"), "releases": releases},
-        sort_keys=False, allow_unicode=True), encoding="utf-8")
+        Dumper=PlainDumper, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
 
 def write_good(folder):
