@@ -1,7 +1,8 @@
 # The site's everyday commands.
 #
 #   make            set up .venv (Python 3.11+) with the pinned requirements
-#   make build      build cautions.db from data/manifest.yml, checking the published figures
+#   make describe FILE=...   print a manifest entry for a release nobody has declared yet
+#   make build      build cautions.db (and inspect-data.json) from data/manifest.yml, checking the figures
 #   make serve      build, then serve the site on http://127.0.0.1:8001 (make serve PORT=9000)
 #   make test       run the tests (make test PYTEST_ARGS="-k browser -x")
 #   make bench      run the timing benchmark
@@ -19,7 +20,7 @@ PORT ?= 8001
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := venv
-.PHONY: venv build serve test bench clean screenshots
+.PHONY: venv build serve test bench clean screenshots describe
 
 venv: $(VENV)/.installed
 
@@ -34,8 +35,12 @@ $(VENV)/.installed: requirements.txt
 	touch $@
 
 build: venv
-	$(VENV)/bin/python build.py --strict
-	$(VENV)/bin/datasette inspect cautions.db --inspect-file inspect-data.json
+	$(VENV)/bin/python build.py --strict --inspect-file inspect-data.json
+
+# A manifest entry for a release nobody has declared: make describe FILE=data/new.xlsx [SHEET=Sheet1]
+describe: venv
+	@test -n "$(FILE)" || { echo "usage: make describe FILE=data/your_release.csv [SHEET=name]" >&2; exit 2; }
+	@$(VENV)/bin/python build.py describe "$(FILE)" $(if $(SHEET),--sheet "$(SHEET)")
 
 serve: build
 	HOST=$(HOST) PORT=$(PORT) DATASETTE=$(VENV)/bin/datasette ./serve.sh

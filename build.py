@@ -3,6 +3,7 @@
     python build.py                 # writes cautions.db
     python build.py --strict        # ...and fails if a headline figure differs from the published one
     python build.py --output x.db --manifest other/manifest.yml --quiet
+    python build.py describe data/new_release.csv   # a manifest entry for a release nobody has declared
 
 Steps: check the manifest -> load each release (validating every cell) -> indexes, full-text
 search, views -> run every headline query against its published figure -> write the database
@@ -12,6 +13,7 @@ database is left exactly as it was.
 """
 import argparse
 import contextlib
+import json
 import os
 import sqlite3
 import sys
@@ -22,7 +24,7 @@ from pathlib import Path
 import sqlite_utils
 import yaml
 
-from foi import counts, figures as headline, manifest as manifest_file, read, rows
+from foi import counts, describe, figures as headline, manifest as manifest_file, read, rows
 from foi.errors import ReleaseError
 from foi.offences import Lookup
 from foi.schema import (DATE_VALUES_COLUMNS, OFFENCE_MATCHES_COLUMNS, OUTCOME_VALUES_COLUMNS, PUBLISHED_TOTALS_COLUMNS,
@@ -32,17 +34,23 @@ ROOT = Path(__file__).parent
 
 
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["describe"]:
+        return describe_command(argv[1:])
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--manifest", default=ROOT / "data" / "manifest.yml", type=Path)
     parser.add_argument("--metadata", default=ROOT / "metadata.yml", type=Path,
                         help="the Datasette metadata holding the headline queries")
     parser.add_argument("--output", default=ROOT / "cautions.db", type=Path)
+    parser.add_argument("--inspect-file", type=Path,
+                        help="also write Datasette's inspect data for the new database here, together with it")
     parser.add_argument("--strict", action="store_true", help="fail if a headline figure differs from the published one")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
     show_progress = not args.quiet and sys.stderr.isatty()
     try:
-        summary = build(args.manifest, args.output, args.metadata, show_progress=show_progress, strict=args.strict)
+        summary = build(args.manifest, args.output, args.metadata, show_progress=show_progress, strict=args.strict,
+                        inspect_file=args.inspect_file)
     except ReleaseError as e:
         print(f"Build stopped; {args.output} was not changed.\n{e}", file=sys.stderr)
         return 1
@@ -70,7 +78,20 @@ def main(argv=None):
     return 0
 
 
-def build(manifest_path, output, metadata_path, show_progress=False, strict=False):
+def describe_command(argv):
+    parser = argparse.ArgumentParser(prog="build.py describe",
+                                     description="Read a release nobody has declared and print a manifest entry for it.")
+    parser.add_argument("file", type=Path)
+    parser.add_argument("--sheet", help="the sheet of an XLSX file")
+    args = parser.parse_args(argv)
+    try:
+        return describe.describe(args.file, args.sheet)
+    except ReleaseError as e:
+        print(f"Could not describe {args.file}.\n{e}", file=sys.stderr)
+        return 1
+
+
+def build(manifest_path, output, metadata_path, show_progress=False, strict=False, inspect_file=None):
     """Build the database into a temporary file beside `output`; replace `output` only on success
     (and, when `strict`, only if every headline figure matches the published one)."""
     started = time.perf_counter()
@@ -80,6 +101,7 @@ def build(manifest_path, output, metadata_path, show_progress=False, strict=Fals
     output.parent.mkdir(parents=True, exist_ok=True)
     remove_abandoned_builds(output)
     tmp = output.parent / f".{output.name}.{os.getpid()}.tmp"
+    tmp_inspect = None
     try:
         tmp.unlink(missing_ok=True)
         db = sqlite_utils.Database(tmp)
@@ -112,12 +134,31 @@ def build(manifest_path, output, metadata_path, show_progress=False, strict=Fals
         sha256 = manifest_file.sha256(tmp)
         written = not (strict and any(f["status"] in ("differs", "not in this build") for f in figures))
         if written:
+            if inspect_file:  # made from the new database, and put in place with it
+                tmp_inspect = Path(inspect_file).parent / f".{Path(inspect_file).name}.{os.getpid()}.tmp"
+                write_inspect(tmp, output, sha256, tmp_inspect)
             os.replace(tmp, output)
+            if inspect_file:
+                os.replace(tmp_inspect, inspect_file)
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        if tmp_inspect:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp_inspect)
     return {"releases": loaded, "figures": figures, "seconds": time.perf_counter() - started, "sha256": sha256,
             "written": written}
+
+
+def write_inspect(database, output, sha256, path):
+    """What `datasette inspect` writes (the file's sha256 and size, each table's row count), so that
+    Datasette serving the database immutable counts nothing at start-up."""
+    with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as conn:
+        names = [r[0] for r in conn.execute("select name from sqlite_master where type = 'table' order by name")]
+        tables = {name: {"count": conn.execute(f'select count(*) from "{name}"').fetchone()[0]} for name in names}
+    data = {Path(output).stem: {"hash": sha256, "size": os.path.getsize(database), "file": str(Path(output).name),
+                                "tables": tables}}
+    Path(path).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
 
 
 def remove_abandoned_builds(output):

@@ -26,6 +26,16 @@ for f in "$DATABASE" "$INSPECT_FILE"; do
     fi
 done
 
+# The inspect file must be the one made with this database (build.py --inspect-file writes both
+# together): Datasette trusts its row counts and sha256, and the home page cites that sha256.
+expected=$(sed -n 's/.*"hash": *"\([0-9a-f]\{64\}\)".*/\1/p' "$INSPECT_FILE" | head -n 1)
+actual=$(sha256sum "$DATABASE" | cut -d ' ' -f 1)
+if [ "$expected" != "$actual" ]; then
+    echo "serve.sh: $INSPECT_FILE does not belong to $DATABASE (it describes a database with sha256" \
+         "${expected:-(none)}; $DATABASE has sha256 $actual). Run make build, which writes both together." >&2
+    exit 1
+fi
+
 # Optional folders: Datasette refuses a --template-dir or --static folder that does not exist.
 set --
 if [ -d templates ]; then

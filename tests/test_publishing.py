@@ -12,6 +12,7 @@ The promises checked here:
 * serve.sh serves the database read-only, with the query time limit, row limit, caching
   and CORS the site promises, and Datasette really accepts those settings.
 """
+import hashlib
 import json
 import os
 import re
@@ -24,6 +25,8 @@ from pathlib import Path
 
 import dockerfile
 import pytest
+
+import build
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCKERFILE = ROOT / "Dockerfile"
@@ -93,15 +96,15 @@ def test_base_images_are_pinned_to_an_exact_version():
 
 def test_the_image_builds_the_database_and_checks_the_published_figures():
     """A build stage runs `python build.py --strict` (stop if any headline figure differs from
-    the published one) and then `datasette inspect` (count the rows once, at build time)."""
+    the published one) with `--inspect-file` (the row counts, written with the database)."""
     build_stages = stages()[:-1]
     assert build_stages, "the Dockerfile has no build stage before the one that runs"
     runs = [" ".join(c.value) for _, cmds in build_stages for c in commands(cmds, "RUN")]
     joined = "\n".join(runs)
     assert re.search(r"\bpython3? build\.py\b[^\n]*--strict", joined), \
         f"no build stage runs `python build.py --strict`; RUN lines: {runs}"
-    assert re.search(r"\bdatasette inspect cautions\.db\b[^\n]*--inspect-file inspect-data\.json", joined), \
-        f"no build stage runs `datasette inspect cautions.db --inspect-file inspect-data.json`; RUN lines: {runs}"
+    assert re.search(r"\bbuild\.py\b[^\n]*--inspect-file inspect-data\.json", joined), \
+        f"no build stage runs `build.py --inspect-file inspect-data.json`; RUN lines: {runs}"
 
 
 def test_the_published_site_gets_its_database_from_the_build_stage():
@@ -279,3 +282,27 @@ def test_serve_sh_says_to_run_make_build_when_the_database_is_missing(site):
                             env={**os.environ, "DATASETTE": "/bin/false"}, timeout=30)
     assert result.returncode != 0
     assert "cautions.db" in result.stderr and "make build" in result.stderr
+
+
+def test_serve_sh_refuses_an_inspect_file_that_belongs_to_another_database(site):
+    """The inspect file holds the row counts and sha256 the site shows: one left from another build
+    would have the site report the old database's rows and cite the old database's sha256."""
+    with sqlite3.connect(site / "cautions.db") as conn:  # the database changes; its inspect file does not
+        conn.execute("insert into cautions values ('TV1')")
+    result = subprocess.run(["sh", str(site / "serve.sh")], capture_output=True, text=True,
+                            env={**os.environ, "DATASETTE": "/bin/false"}, timeout=30)
+    assert result.returncode == 1
+    assert "inspect-data.json does not belong to cautions.db" in result.stderr and "make build" in result.stderr
+
+
+def test_build_writes_the_database_and_its_inspect_file_together(tmp_path):
+    """`make build` runs build.py --inspect-file: the inspect data is made from the new database
+    (the same as `datasette inspect` of it) and put in place with it."""
+    output, inspect = tmp_path / "cautions.db", tmp_path / "inspect-data.json"
+    assert build.main(["--output", str(output), "--inspect-file", str(inspect), "--quiet"]) == 0
+    subprocess.run([str(DATASETTE), "inspect", str(output), "--inspect-file", str(tmp_path / "theirs.json")],
+                   check=True, capture_output=True)
+    ours, theirs = json.loads(inspect.read_text())["cautions"], json.loads((tmp_path / "theirs.json").read_text())["cautions"]
+    assert (ours["hash"], ours["size"], ours["tables"]) == (theirs["hash"], theirs["size"], theirs["tables"])
+    assert ours["hash"] == hashlib.sha256(output.read_bytes()).hexdigest()
+    assert not list(tmp_path.glob(".*.tmp"))
