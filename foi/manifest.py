@@ -196,6 +196,8 @@ def check_release(path, number, release, ids, tables, lines):
     if not file.exists():
         fail(f"file {release['file']!r} does not exist (looked in {path.parent}/)",
              "put the file in data/ or correct `file:`", "file")
+    if file.is_dir():
+        fail(f"file {release['file']!r} is a folder, not a file", "point `file:` at the release file itself", "file")
     if file.suffix.lower() not in (".csv", ".xlsx", ".txt"):
         fail(f"file {release['file']!r} is neither .csv nor .xlsx", "export the sheet as CSV UTF-8 or .xlsx", "file")
     if "sha256" in release and not isinstance(release["sha256"], str):

@@ -11,6 +11,7 @@ import codecs
 import csv
 import io
 import os
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from .errors import ReleaseError
 
-csv.field_size_limit(10 * 1024 * 1024)
+csv.field_size_limit(1_000_000)  # characters; a cell over MAX_FIELD_CHARS is refused anyway
 HEADER_SEARCH_ROWS = 50
 MAX_FIELD_CHARS = 100_000
 
@@ -80,6 +81,7 @@ def sniff(path, display, declared=None):
                            "save it again as 'CSV UTF-8' (Excel: File > Save As > CSV UTF-8), or as "
                            "'Unicode Text', which writes the byte-order mark")
     encoding = "utf-8-sig" if head[:3] == codecs.BOM_UTF8 else "utf-8"
+    errors = []  # where each encoding tried fails
     for candidate in ((declared,) if declared else (encoding, "cp1252")):
         decoder = codecs.getincrementaldecoder(candidate)()
         line, endings = 1, set()
@@ -93,8 +95,14 @@ def sniff(path, display, declared=None):
                 return candidate, "/".join(sorted(endings)) or "none", line
             except UnicodeDecodeError as e:
                 bad_line, bad_cell = _line_and_cell_of_offset(path, f.tell() - len(chunk) + e.start)
-                error = (bad_line, bad_cell, chunk[e.start:e.start + 4])
-    bad_line, bad_cell, sample = error
+                errors.append((bad_line, bad_cell, chunk[e.start:e.start + 4]))
+        if not declared and candidate.startswith("utf-8") and has_utf8_text(path):
+            bad_line, bad_cell, sample = errors[0]
+            raise ReleaseError(display, f"the file is UTF-8 text apart from bytes {sample!r}, which are not (read "
+                               "as Windows-1252, every accented letter elsewhere would come out wrong: 'Café' as "
+                               "'CafÃ©')", "correct the cell (it was probably pasted from another program), or save "
+                               "the file again as 'CSV UTF-8'", line=bad_line, column=bad_cell)
+    bad_line, bad_cell, sample = errors[-1]
     if declared:
         raise ReleaseError(display, f"bytes {sample!r} are not {declared} text, which `encoding:` in data/manifest.yml "
                            "says the file is", "remove `encoding:` for this release to let the build find the "
@@ -163,9 +171,32 @@ def _line_and_cell_of_offset(path, offset):
     newline = b"\n" if b"\n" in before else b"\r"
     cells = []
     # "x" stands for the byte itself, so the row it is in is always the last one read
-    for cells in csv.reader(io.StringIO(before.decode("latin-1") + "x", newline="")):
-        pass
+    limit = csv.field_size_limit(len(before) + 2)  # a cell over the reader's limit may come before the byte
+    try:
+        for cells in csv.reader(io.StringIO(before.decode("latin-1") + "x", newline="")):
+            pass
+    except csv.Error:
+        return before.count(newline) + 1, None
+    finally:
+        csv.field_size_limit(limit)
     return before.count(newline) + 1, max(len(cells), 1)
+
+
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
+                             rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}"
+                             rb"|\xf4[\x80-\x8f][\x80-\xbf]{2}")
+
+
+def has_utf8_text(path):
+    """Whether the file holds any character written as UTF-8 (two or more bytes that decode as one):
+    a file that does, and also has bytes that are not UTF-8, is UTF-8 with stray bytes, not Windows-1252."""
+    with open(path, "rb") as f:
+        tail = b""
+        while chunk := f.read(1 << 20):
+            if _UTF8_MULTIBYTE.search(tail + chunk):
+                return True
+            tail = chunk[-3:]
+    return False
 
 
 def xlsx_to_csv(path, sheet, display, out_path):
@@ -279,10 +310,10 @@ class Table:
                 start = self._last_line + 1
                 self._last_line = reader.line_num
                 yield start - self._line_offset, cells
-        except csv.Error as e:
+        except csv.Error as e:  # named at the line its record starts on
             raise ReleaseError(self.display, f"the CSV is malformed ({e})",
                                "look for an unclosed quote (\") near this line and fix it",
-                               line=reader.line_num + 1 - self._line_offset) from None
+                               line=self._last_line + 1 - self._line_offset) from None
 
     def rows(self):
         width, pending_notes = len(self.headers), []

@@ -366,7 +366,7 @@ def plan_extra_columns(db, all_staged):
         named = {}
         for raw_column, header in staged.extra.items():
             key = header_key(header)
-            existing = next((n for n, (k, _) in columns.items() if k == key), None)
+            existing = next((n for n, (k, _) in columns.items() if k == key and n not in named.values()), None)
             name = existing or cautions_column_name(header, set(columns))
             kind = types[raw_column]
             if existing:

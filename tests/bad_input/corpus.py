@@ -49,6 +49,8 @@ def write_case(folder, case):
         for entry in case["releases"]:
             if (HERE / str(entry.get("file"))).is_file():
                 shutil.copyfile(HERE / entry["file"], folder / entry["file"])
+            elif (HERE / str(entry.get("file"))).is_dir():  # a folder where the release should be
+                (folder / entry["file"]).mkdir(exist_ok=True)
         write_manifest(folder, case["releases"])
 
 

@@ -26,6 +26,16 @@ def main():
     huge = "x" * 200_000
     (HERE / "huge_field.csv").write_text(
         "\n".join([HEADER, ROWS[0], f"TV2,092/70,{huge},Youth caution,02/06/2016,10-17", ROWS[2], ""]))
+    # A cell over the CSV reader's field limit (1,000,000 characters), with a bad byte after it.
+    (HERE / "field_over_the_limit.csv").write_bytes(
+        "\n".join([HEADER, ROWS[0], f"TV2,092/70,\"{'x' * 1_000_001}\",Youth caution,02/06/2016,10-17", ""]).encode()
+        + b"TV3,46,Shopl\x81\x8dting,Adult conditional caution,03/07/2016,18 and over\n")
+    # UTF-8 text (Caf\u00e9) with one byte that is not: 0x92, Windows-1252's apostrophe, pasted in.
+    (HERE / "utf8_with_a_stray_byte.csv").write_bytes(
+        "\n".join([HEADER, "TV1,019/08,Rape of a female aged 16 or over,Adult simple caution,01/05/2015,Café", ""]).encode()
+        + b"TV2,092/70,Possession with intent to supply cocaine,Youth caution,02/06/2016,10\x9217\n" + (ROWS[2] + "\n").encode())
+    # A NUL byte inside a header.
+    (HERE / "nul_in_header.csv").write_bytes(GOOD.replace("Offence Description", "Offence\x00Description").encode())
     # An old Excel 97-2003 workbook: only its first bytes, which is all the build looks at.
     (HERE / "old_excel.xls").write_bytes(bytes.fromhex("d0cf11e0a1b11ae1") + bytes(504))
 
