@@ -215,8 +215,7 @@ def open_at(browser, width, url):
     page.console = []
     page.on("console", lambda message: page.console.append((message.type, message.text)))
     page.on("pageerror", lambda error: page.console.append(("pageerror", str(error))))
-    page.goto(url)
-    page.wait_for_load_state("networkidle")
+    page.goto(url)  # waits for "load": every script and stylesheet of these pages has run by then
     return context, page
 
 
