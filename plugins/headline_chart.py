@@ -17,10 +17,17 @@ from datasette import hookimpl
 from datasette.utils import tilde_decode
 from markupsafe import Markup, escape
 
-# Okabe-Ito: distinguishable with the common forms of colour blindness.
-PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
-WIDTH, PLOT_HEIGHT = 720, 260
-LEFT, RIGHT, TOP = 56, 16, 24
+# Used where metadata.yml declares no colours (plugins: category-colours: others).
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#332288", "#000000"]
+
+# The chart is drawn twice: wide for a wide screen and narrow for a phone (static/site.css shows
+# one). Each scales to its container (a viewBox, width 100%), and each has its own text sizes, so
+# that the text stays at least 11 CSS px wherever it is shown: the wide one from a 608 px container
+# (a 640 px screen) up, the narrow one from 288 px (a 320 px phone) up.
+LAYOUTS = {
+    "wide": {"width": 720, "plot_height": 260, "left": 56, "right": 16, "top": 24, "axis": 14, "label": 14},
+    "narrow": {"width": 360, "plot_height": 200, "left": 44, "right": 6, "top": 20, "axis": 13, "label": 14},
+}
 
 
 def nice_ticks(maximum, count=5):
@@ -38,9 +45,40 @@ def fmt(number):
     return f"{number:,}" if isinstance(number, int) else str(number)
 
 
-def stacked_bars(columns, rows, chart_id="headline-chart", subject="cautions"):
-    """An SVG of stacked bars: x = first column, colour = second column when there are three,
-    height = the `cautions` column (else the last). Each row is one <rect class="segment">."""
+def category_colours(datasette):
+    """metadata.yml's `plugins: category-colours:`, the one place each category's colour is set."""
+    return (datasette.plugin_config("category-colours") if datasette else None) or {}
+
+
+def colour_map(column, values, declared=None):
+    """{value: colour} for the values of one column: the colour metadata.yml gives the value,
+    else the next of `others` that no value of this chart has yet."""
+    declared = declared or {}
+    known = {str(k): v for k, v in (declared.get(column) or {}).items()}
+    spare = [c for c in (declared.get("others") or PALETTE) if c not in known.values()] or PALETTE
+    colours, i = {}, 0
+    for value in values:
+        if str(value) in known:
+            colours[value] = known[str(value)]
+        else:
+            colours[value] = spare[i % len(spare)]
+            i += 1
+    return colours
+
+
+def wrap(text, width):
+    """Words of `text` in lines of at most `width` characters (a longer word is its own line)."""
+    lines, line = [], ""
+    for word in str(text).split():
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    return lines + [line] if line else lines or [""]
+
+
+def chart_shape(columns, rows):
     y_col = "cautions" if "cautions" in columns else columns[-1]
     others = [c for c in columns if c != y_col]
     x_col = others[0]
@@ -53,21 +91,31 @@ def stacked_bars(columns, rows, chart_id="headline-chart", subject="cautions"):
         if colour_col and row[colour_col] not in colours:
             colours.append(row[colour_col])
         totals[x] = totals.get(x, 0) + (row[y_col] or 0)
+    return y_col, x_col, colour_col, xs, colours, totals
+
+
+def stacked_bars(columns, rows, chart_id="headline-chart", subject="cautions", layout="wide", declared=None):
+    """An SVG of stacked bars: x = first column, colour = second column when there are three,
+    height = the `cautions` column (else the last). Each row is one <rect class="segment">.
+    The colours' key is chart_legend(), in HTML, so that it wraps."""
+    shape = LAYOUTS[layout]
+    width, plot_height, left, right, top = (shape[k] for k in ("width", "plot_height", "left", "right", "top"))
+    y_col, x_col, colour_col, xs, colours, totals = chart_shape(columns, rows)
+    palette = colour_map(colour_col, colours, declared) if colour_col else {}
     ticks = nice_ticks(max(totals.values(), default=0))
-    scale = PLOT_HEIGHT / ticks[-1]
-    legend_rows = -(-len(colours) // 3) if colour_col else 0
-    legend_height = legend_rows * 22 + (8 if legend_rows else 0)
-    band = (WIDTH - LEFT - RIGHT) / max(len(xs), 1)
+    scale = plot_height / ticks[-1]
+    band = (width - left - right) / max(len(xs), 1)
     bar = min(band * 0.6, 120)
-    longest_label = max((len(str(x)) for x in xs), default=0)
-    rotate = longest_label * 7.5 > band
-    bottom = 34 + (int(min(longest_label, 30) * 5.5) if rotate else 0)
-    plot_top = TOP + legend_height
-    height = plot_top + PLOT_HEIGHT + bottom
-    base = plot_top + PLOT_HEIGHT
+    label_size = shape["label"]
+    per_line = max(6, int(band / (label_size * 0.58)))
+    labels = {x: wrap(x, per_line) for x in xs}
+    lines = max((len(v) for v in labels.values()), default=1)
+    bottom = 12 + lines * int(label_size * 1.25)
+    base = top + plot_height
+    height = base + bottom
 
     def colour_of(row):
-        return PALETTE[colours.index(row[colour_col]) % len(PALETTE)] if colour_col else PALETTE[0]
+        return palette[row[colour_col]] if colour_col else PALETTE[0]
 
     total = sum(totals.values())
     summary = "; ".join(
@@ -78,50 +126,66 @@ def stacked_bars(columns, rows, chart_id="headline-chart", subject="cautions"):
         f" and {colour_col.replace('_', ' ')}" if colour_col else "")
     desc = f"Stacked bar chart adding up to {fmt(total)}. {summary}."
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {WIDTH} {height}" '
-        f'width="{WIDTH}" height="{height}" aria-labelledby="{chart_id}-title {chart_id}-desc">',
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart-{layout}" role="img" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" aria-labelledby="{chart_id}-title {chart_id}-desc">',
         f'<title id="{chart_id}-title">{escape(title)}</title>',
         f'<desc id="{chart_id}-desc">{escape(desc)}</desc>',
     ]
-    if colour_col:
-        out.append('<g class="legend">')
-        colour_totals = {c: sum(r[y_col] or 0 for r in rows if r[colour_col] == c) for c in colours}
-        for i, colour in enumerate(colours):
-            lx, ly = LEFT + (i % 3) * 220, TOP - 12 + (i // 3) * 22
-            out.append(f'<rect class="swatch" x="{lx}" y="{ly}" width="14" height="14" '
-                       f'fill="{PALETTE[i % len(PALETTE)]}"></rect>'
-                       f'<text x="{lx + 20}" y="{ly + 12}" font-size="13">{escape(colour)} ({fmt(colour_totals[colour])})</text>')
-        out.append('</g>')
-    out.append('<g class="axis y-axis" font-size="12" fill="#444">')
+    out.append(f'<g class="axis y-axis" font-size="{shape["axis"]}" fill="#333">')
     for tick in ticks:
         y = base - tick * scale
-        out.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" '
-                   f'stroke="{"#888" if tick == 0 else "#e4e4e4"}"></line>'
-                   f'<text x="{LEFT - 8}" y="{y + 4:.1f}" text-anchor="end">{fmt(tick)}</text>')
+        out.append(f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" '
+                   f'stroke="{"#767676" if tick == 0 else "#e4e4e4"}"></line>'
+                   f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{fmt(tick)}</text>')
     out.append('</g><g class="bars">')
     stacked = {}
     for row in rows:
         x, value = row[x_col], row[y_col] or 0
         i = xs.index(x)
-        bx = LEFT + band * i + (band - bar) / 2
+        bx = left + band * i + (band - bar) / 2
         below = stacked.get(x, 0)
         stacked[x] = below + value
         y, h = base - (below + value) * scale, value * scale
         tip = f"{x_col}: {x}" + (f", {colour_col}: {row[colour_col]}" if colour_col else "") + f", {y_col}: {fmt(value)}"
         out.append(f'<rect class="segment" x="{bx:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{h:.1f}" '
                    f'fill="{colour_of(row)}" data-value="{escape(value)}"><title>{escape(tip)}</title></rect>')
-    out.append('</g><g class="labels" font-size="13">')
+    out.append(f'</g><g class="labels" font-size="{label_size}" fill="#111">')
     for i, x in enumerate(xs):
-        cx = LEFT + band * i + band / 2
+        cx = x_centre(left, band, i)
         out.append(f'<text class="total" x="{cx:.1f}" y="{base - totals[x] * scale - 6:.1f}" text-anchor="middle" '
                    f'font-weight="bold">{fmt(totals[x])}</text>')
-        if rotate:
-            out.append(f'<text x="{cx:.1f}" y="{base + 16}" text-anchor="end" '
-                       f'transform="rotate(-30 {cx:.1f} {base + 16})">{escape(x)}</text>')
-        else:
-            out.append(f'<text x="{cx:.1f}" y="{base + 20}" text-anchor="middle">{escape(x)}</text>')
+        tspans = "".join(f'<tspan x="{cx:.1f}" dy="{0 if n == 0 else int(label_size * 1.25)}">{escape(line)}</tspan>'
+                         for n, line in enumerate(labels[x]))
+        out.append(f'<text class="x-label" x="{cx:.1f}" y="{base + label_size + 6}" text-anchor="middle">{tspans}</text>')
     out.append('</g></svg>')
     return Markup("".join(out))
+
+
+def x_centre(left, band, i):
+    return left + band * i + band / 2
+
+
+def chart_legend(columns, rows, declared=None):
+    """The key to the colours, as an HTML list (it wraps on a narrow screen); '' for one colour."""
+    y_col, x_col, colour_col, xs, colours, totals = chart_shape(columns, rows)
+    if not colour_col:
+        return Markup("")
+    palette = colour_map(colour_col, colours, declared)
+    items = []
+    for colour in colours:
+        count = sum(r[y_col] or 0 for r in rows if r[colour_col] == colour)
+        items.append(f'<li><svg class="swatch" width="14" height="14" aria-hidden="true" focusable="false">'
+                     f'<rect width="14" height="14" rx="2" fill="{palette[colour]}"></rect></svg>'
+                     f'{escape(colour)} ({fmt(count)})</li>')
+    label = escape(colour_col.replace("_", " "))
+    return Markup(f'<ul class="chart-legend" aria-label="Colours: {label}">' + "".join(items) + "</ul>")
+
+
+def chart_html(columns, rows, chart_id="headline-chart", declared=None):
+    """The legend, then the wide and the narrow drawing of the same chart."""
+    return Markup(chart_legend(columns, rows, declared)
+                  + stacked_bars(columns, rows, chart_id=f"{chart_id}-wide", layout="wide", declared=declared)
+                  + stacked_bars(columns, rows, chart_id=f"{chart_id}-narrow", layout="narrow", declared=declared))
 
 
 async def headline(datasette, database, name, query):
@@ -149,7 +213,7 @@ async def headline(datasette, database, name, query):
             sql_url = datasette.urls.database(database) + "?" + urllib.parse.urlencode({"sql": query["breakdown"]})
             result["breakdown"] = {"columns": columns, "rows": rows, "sql": query["breakdown"], "url": sql_url}
             if rows and len(columns) in (2, 3):
-                result["chart"] = stacked_bars(columns, rows, chart_id=f"chart-{name}")
+                result["chart"] = chart_html(columns, rows, chart_id=f"chart-{name}", declared=category_colours(datasette))
     view = f"{name}_rows"
     if view in await db.view_names() or await db.table_exists(view):
         result["rows_view"] = {

@@ -152,8 +152,10 @@ async def test_each_headline_page_shows_the_figure_the_sentence_and_a_chart_that
     breakdown = rows(sample_db, query["breakdown"])
     chart = re.search(r'<figure class="headline-chart" data-rows="(\d+)">(.*?)</figure>', headline, re.S)
     assert chart and int(chart.group(1)) == len(breakdown)
-    svg = chart.group(2)
-    assert re.search(r'<svg[^>]* role="img"[^>]* aria-labelledby="[^"]+"', svg)
+    # drawn twice, for a wide screen and for a phone (static/site.css shows one); count one
+    assert chart.group(2).count('class="chart-wide"') == 1 and chart.group(2).count('class="chart-narrow"') == 1
+    svg = chart.group(2)[chart.group(2).index('class="chart-wide"'):chart.group(2).index('class="chart-narrow"')]
+    assert re.search(r'<svg[^>]* role="img"[^>]* aria-labelledby="[^"]+"', chart.group(2))
     assert "<title id=" in svg and "<desc id=" in svg
     segments = re.findall(r'<rect class="segment"[^>]*data-value="(\d+)"><title>[^<]+</title></rect>', svg)
     assert len(segments) == len(breakdown)
@@ -166,7 +168,7 @@ async def test_each_headline_page_offers_all_the_crimes_behind_it_as_csv(site_cl
     """'Download all N crimes behind this figure as CSV' links the streamed view, and says why."""
     page = (await site_client.get(f"/cautions/{name}")).text
     count = figure_total(HEADLINES[name])
-    assert re.search(rf'<a href="/cautions/{name}_rows\.csv\?_stream=on">Download (all|the) {count:,} crimes? behind', page)
+    assert re.search(rf'<a href="/cautions/{name}_rows\.csv\?_stream=on&amp;_dl=1" download>Download (all|the) {count:,} crimes? behind', page)
     assert "https://github.com/simonw/datasette/issues/526" in page
 
 
@@ -281,9 +283,9 @@ async def test_home_page_tells_every_published_figure_with_its_links(site_client
         assert section.count(checked_mark(sample_db, name)) == len(query["published"])
         assert f'href="/cautions/{name}"' in section
         assert f'href="/cautions/{name}.json?_shape=array"' in section
-        assert f'href="/cautions/{name}.csv"' in section
+        assert f'href="/cautions/{name}.csv?_dl=1"' in section
         if query.get("rows_view"):
-            assert f'href="/cautions/{name}_rows.csv?_stream=on"' in section
+            assert f'href="/cautions/{name}_rows.csv?_stream=on&amp;_dl=1"' in section
 
 
 @pytest.mark.asyncio
@@ -334,7 +336,7 @@ async def test_every_page_says_the_rows_are_a_sample(site_client, sample_db, pat
     even an error page -- opens with the banner, in the HTML itself (no JavaScript needed)."""
     assert rows(sample_db, "select count(*) as n from releases where is_sample = 1")[0]["n"] > 0
     page = (await site_client.get(path)).text
-    banner = re.search(r'<aside id="sample-banner"[^>]*>(.*?)</aside>', page, re.S)
+    banner = re.search(r'<p id="sample-banner"[^>]*>(.*?)</p>', page, re.S)
     assert banner, f"no sample banner on {path}"
     assert ("Sample data: the published figures are real; the rows are a sample shaped like the release, "
             "not the force's data.") in html.unescape(" ".join(banner.group(1).split()))
