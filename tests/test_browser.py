@@ -9,6 +9,7 @@ one headline chart are copied to docs/ for the README when UPDATE_DOCS_SCREENSHO
 """
 import os
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -165,11 +166,16 @@ def hostile_site(tmp_path_factory):
         TV2,092/70,Possession with intent to supply cocaine,Youth caution,02/06/2016,10-17
     """)
     title = XSS.replace("'", "''")
-    entry = (release.rows_entry().replace("title: Test release", f"title: '{title}'")
-             .replace("source_url: https://example.org/foi", "source_url: 'javascript:window.__xss=3'"))
+    entry = release.rows_entry().replace("title: Test release", f"title: '{title}'")
+    release.write_manifest(entry)
+    release.write_manifest(entry.replace("source_url: https://example.org/foi", "source_url: 'javascript:window.__xss=3'"))
+    refused = release.build()
+    assert refused.returncode == 1 and "is not a web address" in refused.stderr  # the build refuses it...
     release.write_manifest(entry)
     result = release.build()
     assert result.returncode == 0, result.stderr
+    with sqlite3.connect(release.output) as conn:  # ...and the site never links one, whatever made the database
+        conn.execute("update releases set source_url = 'javascript:window.__xss=3'")
     assert release.query("select offence_description from cautions where crime_reference = 'TV1'")[0][
         "offence_description"] == XSS
     with served(release.output) as url:
