@@ -116,7 +116,9 @@ def bounded_printf(fmt=None, *args):
 
 
 def bounded_escape_fts(text):
-    if text is not None and len(str(text)) > MAX_SEARCH:
+    if text is None:
+        return None
+    if len(str(text)) > MAX_SEARCH:
         raise ValueError(f"search text longer than {MAX_SEARCH} characters")
     return escape_fts(text)
 
