@@ -12,9 +12,10 @@ FROM python:3.11.10-slim-bookworm AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1
 WORKDIR /src
 
-# Requirements first, so editing the data does not reinstall everything.
-COPY requirements.txt ./
-RUN pip install -r requirements.txt
+# Requirements first, so editing the data does not reinstall everything. The runtime lock:
+# every package pinned, each file's sha256 checked; no test tools.
+COPY requirements-runtime.lock ./
+RUN pip install --require-hashes -r requirements-runtime.lock
 
 COPY build.py metadata.yml ./
 COPY foi/ ./foi/
@@ -30,17 +31,22 @@ FROM python:3.11.10-slim-bookworm
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1
 WORKDIR /app
 
-COPY requirements.txt ./
-RUN pip install -r requirements.txt
+# The runtime dependencies only (requirements-runtime.lock, hashes checked): no pytest,
+# playwright or dockerfile in the image that serves the site.
+COPY requirements-runtime.lock ./
+RUN pip install --require-hashes -r requirements-runtime.lock
 
 # Datasette runs as an ordinary user, never as root.
 RUN useradd --system --no-create-home --shell /usr/sbin/nologin datasette
 
 # The database and its row counts, from the build stage.
 COPY --from=build /src/cautions.db /src/inspect-data.json ./
-# The site around it. plugins/ imports foi/ (the same offence-code rule build.py uses).
-COPY metadata.yml serve.sh ./
+# The site around it. plugins/ imports foi (the same offence-code rule build.py uses),
+# installed as a package from pyproject.toml, with nothing more to download.
+COPY pyproject.toml ./
 COPY foi/ ./foi/
+RUN pip install --no-deps --no-build-isolation . && rm -rf build *.egg-info
+COPY metadata.yml serve.sh ./
 COPY plugins/ ./plugins/
 COPY templates/ ./templates/
 COPY static/ ./static/

@@ -1,12 +1,13 @@
 # The site's everyday commands.
 #
-#   make            set up .venv (Python 3.11+) with the pinned requirements
+#   make            set up .venv (Python 3.11+): requirements.lock, each file's hash checked
 #   make describe FILE=...   print a manifest entry for a release nobody has declared yet
 #   make build      build cautions.db (and inspect-data.json) from data/manifest.yml, checking the figures
 #   make serve      build, then serve the site on http://127.0.0.1:8001 (make serve PORT=9000)
 #   make test       run the tests (make test PYTEST_ARGS="-k browser -x")
 #   make bench      run the timing benchmark
 #   make clean      delete everything the commands above made, except .venv
+#   make lock       re-pin requirements.lock and requirements-runtime.lock after editing pyproject.toml
 #
 # The serve command itself lives in serve.sh, which the Docker image runs too.
 
@@ -20,18 +21,21 @@ PORT ?= 8001
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := venv
-.PHONY: venv build serve test bench clean screenshots describe
+.PHONY: venv build serve test bench clean screenshots describe lock
 
 venv: $(VENV)/.installed
 
-# Re-installs whenever requirements.txt changes.
-$(VENV)/.installed: requirements.txt
+# Re-installs whenever the lock or pyproject.toml changes. --require-hashes: pip refuses any file
+# whose sha256 is not the one in requirements.lock. Then this project itself (foi/), editable and
+# with nothing more to download (setuptools, to build it, is in the lock).
+$(VENV)/.installed: requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null || { \
 	  found=$$($(PYTHON) -c 'import platform; print(platform.python_version())' 2>/dev/null || echo "no '$(PYTHON)'"); \
 	  echo "Python 3.11 or newer is needed; found $$found. Install it, or run make PYTHON=/path/to/python3.11" >&2; \
 	  exit 1; }
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/python -m pip install --disable-pip-version-check -r requirements.txt
+	$(VENV)/bin/python -m pip install --disable-pip-version-check --require-hashes -r requirements.lock
+	$(VENV)/bin/python -m pip install --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $@
 
 build: venv
@@ -60,3 +64,16 @@ clean:
 	rm -f cautions.db cautions.db-journal inspect-data.json .ci/junit.xml
 	rm -rf .pytest_cache tests/screenshots bench/out
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
+
+# Every package pinned with its sha256, from PyPI, by uv (in a throwaway venv of its own).
+# Versions already in the locks are kept; to move one, edit pyproject.toml or delete its lines.
+# requirements.lock: the site, the build and the tests; requirements-runtime.lock: without the
+# tests, for the Docker image.
+UV_COMPILE = .lock-venv/bin/uv pip compile pyproject.toml --generate-hashes --python-version 3.11 \
+	--index-url https://pypi.org/simple --custom-compile-command "make lock" --quiet
+lock:
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --disable-pip-version-check --quiet uv==0.13.9
+	$(UV_COMPILE) --extra test -o requirements.lock
+	$(UV_COMPILE) -c requirements.lock -o requirements-runtime.lock
+	rm -rf .lock-venv

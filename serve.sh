@@ -5,6 +5,8 @@
 #   HOST       address to listen on (default 0.0.0.0; make serve uses 127.0.0.1)
 #   PORT       port to listen on (default 8001)
 #   DATASETTE  the datasette to run (default: datasette on PATH; make uses .venv/bin/datasette)
+#   SITE_URL   the site's public address, for citations and full links (default: relative links;
+#              read by plugins/site_url.py, never taken from the request's Host)
 #   DATABASE, INSPECT_FILE  the database and its inspect data (default cautions.db and
 #              inspect-data.json here; the tests and benchmarks serve their own builds)
 #

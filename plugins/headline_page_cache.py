@@ -5,9 +5,9 @@ metadata.yml) is the same bytes for every anonymous visitor while the database i
 immutable and the metadata is fixed, so the first response is kept and sent again. Kept only
 when it is a 200 with no cookie either way and no error message on the page (a chart stopped by
 the time limit is tried again on the next request); not for a mutable database, a query
-string, a logged-in visitor, or any other page. The key holds the scheme and Host, which
-Datasette writes into the page's alternate JSON link; at most MAX_PAGES pages are kept, the
-least recently sent dropped first (so requests with made-up Hosts cannot fill it for good).
+string, a logged-in visitor, or any other page. The key is the path alone: nothing on the page
+comes from the request's Host (plugins/site_url.py), so every Host gets the same copy. At most
+MAX_PAGES pages are kept, the least recently sent dropped first.
 """
 from collections import OrderedDict
 
@@ -42,7 +42,7 @@ def worth_keeping(start, body):
 @hookimpl
 def asgi_wrapper(datasette):
     def wrap(app):
-        pages = OrderedDict()  # (scheme, host, path) -> (start message, body), least recently sent first
+        pages = OrderedDict()  # path -> (start message, body), least recently sent first
         headline_paths = None
 
         async def headline_page_cache(scope, receive, send):
@@ -53,8 +53,7 @@ def asgi_wrapper(datasette):
                 headline_paths = await headline_page_paths(datasette)
             if scope["path"] not in headline_paths:
                 return await app(scope, receive, send)
-            host = next((value for name, value in scope["headers"] if name == b"host"), b"")
-            key = (scope.get("scheme"), host, scope["path"])
+            key = scope["path"]
             if key in pages:
                 pages.move_to_end(key)
                 start, body = pages[key]

@@ -2,8 +2,8 @@
 this build checked (headline_figures), links to its query as a page, JSON and CSV, the full data
 behind it, and a line to cite it; then where every release came from, and what else to explore.
 
-What comes from the database is read once per database and cached: the database is served
-immutable. Its sha256 is computed once at startup (or taken from `datasette inspect` data).
+What comes from the database is read once per database, at startup, and cached: the database is
+served immutable. Its sha256 is computed once at startup (or taken from `datasette inspect` data).
 """
 import asyncio
 import datetime
@@ -12,6 +12,7 @@ import os
 import sqlite3
 
 from datasette import hookimpl
+from datasette.plugins import pm
 from datasette.utils import tilde_encode
 
 _sha256 = {}  # (path, size, mtime) of a database file -> its sha256
@@ -38,15 +39,28 @@ async def database_sha256(db):
 
 @hookimpl
 def startup(datasette):
-    async def hash_databases():
+    """Everything the home page shows is read before the first request, so the home page never
+    waits for a SQL thread (they may all be busy with other visitors' queries)."""
+    async def read_databases():
         for name, db in datasette.databases.items():
             if name != "_internal":
                 await database_sha256(db)
-    return hash_databases
+                await home_page_data(datasette, name, db)
+    return read_databases
+
+
+async def home_page_data(datasette, name, db):
+    """read_database(), once per database: it is served immutable."""
+    cache = datasette.__dict__.setdefault("_home_page_cache", {})
+    if name not in cache:
+        cache[name] = await read_database(datasette, name, db)
+    return cache[name]
 
 
 def tables_read_by(conn, sql):
-    """The tables a query reads, looking through views: SQLite's authorizer reports each one."""
+    """The tables a query reads, looking through views: SQLite's authorizer reports each one.
+    It replaces the connection's own authorizer (plugins/sqlite_limits.py), so give it a
+    connection of its own (read_tables)."""
     tables = set()
 
     def authorizer(action, table, column, database, source):
@@ -62,6 +76,17 @@ def tables_read_by(conn, sql):
     finally:
         conn.set_authorizer(None)
     return tables
+
+
+def read_tables(datasette, name, db, sqls):
+    """tables_read_by for each SQL, on a throwaway connection set up like Datasette's own
+    (prepare_connection: our SQL functions), never on one that serves requests."""
+    conn = db.connect()
+    try:
+        pm.hook.prepare_connection(conn=conn, database=name, datasette=datasette)
+        return set().union(*(tables_read_by(conn, sql) for sql in sqls))
+    finally:
+        conn.close()
 
 
 async def read_database(datasette, name, db):
@@ -85,9 +110,8 @@ async def read_database(datasette, name, db):
         story["figures"].append(figure)
     for story in stories.values():
         query = queries.get(story["name"], {})
-        read = set()
-        for sql in filter(None, (query.get("sql"), query.get("rows_view"))):
-            read |= await db.execute_fn(lambda conn, sql=sql: tables_read_by(conn, sql))
+        sqls = list(filter(None, (query.get("sql"), query.get("rows_view"))))
+        read = await asyncio.to_thread(read_tables, datasette, name, db, sqls)
         story["releases"] = [r for r in releases if r.get("table_name") in read or r.get("raw_table") in read]
         if story["rows_view"]:
             story["rows_count"] = (await db.execute(f"select count(*) from [{story['rows_view']}]")).rows[0][0]
@@ -115,10 +139,7 @@ def extra_template_vars(template, datasette, request):
         for name, db in datasette.databases.items():
             if name == "_internal":
                 continue
-            cache = datasette.__dict__.setdefault("_home_page_cache", {})
-            if name not in cache:
-                cache[name] = await read_database(datasette, name, db)
-            data = cache[name]
+            data = await home_page_data(datasette, name, db)
             if data is None:
                 continue
             urls = datasette.urls

@@ -7,12 +7,11 @@ from pathlib import Path
 
 import pytest
 
+import build  # build.py: on the path through pyproject.toml's [tool.pytest.ini_options] pythonpath
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
 IN_CI = os.environ.get("CI") == "true"
-sys.path.insert(0, str(ROOT))
-
-import build  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -4,6 +4,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -19,16 +20,20 @@ def free_port():
 
 
 @contextlib.contextmanager
-def served(database, with_process=False):
-    """Serve `database` (a built cautions.db) exactly as `make serve` does; yields its URL."""
+def served(database, with_process=False, env=None, log=None):
+    """Serve `database` (a built cautions.db) exactly as `make serve` does; yields its URL.
+    `env`: more environment variables for serve.sh; `log`: a file for the server's request log."""
     database = Path(database)
     inspect_file = database.with_name(database.stem + "-inspect.json")
     if not inspect_file.exists():
         subprocess.run([str(DATASETTE), "inspect", str(database), "--inspect-file", str(inspect_file)], check=True)
     port = free_port()
     env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "DATASETTE": str(DATASETTE),
-           "DATABASE": str(database), "INSPECT_FILE": str(inspect_file)}
-    process = subprocess.Popen([str(ROOT / "serve.sh")], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+           "DATABASE": str(database), "INSPECT_FILE": str(inspect_file), **(env or {})}
+    # stderr to a file, not a pipe: nobody reads it while the server runs, and a full pipe
+    # (Datasette prints each failed query's SQL there) would stop the server mid-request.
+    errors = tempfile.TemporaryFile()
+    process = subprocess.Popen([str(ROOT / "serve.sh")], env=env, stdout=log or subprocess.DEVNULL, stderr=errors)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -38,7 +43,8 @@ def served(database, with_process=False):
                 break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("serve.sh did not start: " + process.stderr.read().decode()[-2000:])
+                    errors.seek(0)
+                    raise RuntimeError("serve.sh did not start: " + errors.read().decode()[-2000:])
                 time.sleep(0.1)
         yield (url, process) if with_process else url
     finally:
@@ -47,3 +53,4 @@ def served(database, with_process=False):
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+        errors.close()

@@ -155,6 +155,56 @@ def test_everything_the_image_copies_is_in_the_repository():
     assert not missing, f"the Dockerfile copies paths that are not in the repository: {missing}"
 
 
+def locked(path):
+    """{package: version} of a lock file, each checked to carry at least one sha256."""
+    text = (ROOT / path).read_text()
+    entries = re.findall(r"^([A-Za-z0-9_.-]+)==(\S+) \\\n((?:\s+--hash=sha256:[0-9a-f]{64}(?: \\)?\n)+)", text, re.M)
+    assert entries, f"{path} pins nothing with hashes"
+    named = re.findall(r"^([A-Za-z0-9_.-]+)==", text, re.M)
+    assert len(named) == len(entries), f"{path}: some pins have no --hash"
+    return {name.lower().replace("_", "-"): version for name, version, _ in entries}
+
+
+def test_every_package_is_locked_with_its_hash_and_installed_with_hashes_checked():
+    """requirements.lock pins every package of pyproject.toml (the site and the test extra) with
+    sha256 hashes, and `make venv` installs it with --require-hashes, then foi/ as a package."""
+    import tomllib
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    lock = locked("requirements.lock")
+    for requirement in project["dependencies"] + project["optional-dependencies"]["test"]:
+        name, version = requirement.split("==")
+        assert lock.get(name.lower().replace("_", "-")) == version, f"{requirement} is not what requirements.lock pins"
+    assert lock["datasette"] == "0.65.5" and lock["datasette-vega"] == "0.6.2"
+    lines = recipe("$(VENV)/.installed")
+    assert any("--require-hashes -r requirements.lock" in line for line in lines), lines
+    assert any("--no-deps" in line and "-e ." in line for line in lines), lines
+    assert not (ROOT / "requirements.txt").exists(), "requirements.txt would be a second, unhashed list"
+
+
+def test_the_image_installs_the_runtime_lock_only():
+    """Both stages install requirements-runtime.lock, hashes checked: the same versions as
+    requirements.lock, and none of the test tools (pytest, playwright, dockerfile)."""
+    runtime, full = locked("requirements-runtime.lock"), locked("requirements.lock")
+    assert {name: version for name, version in runtime.items() if full.get(name) != version} == {}
+    for tool in ("pytest", "pytest-asyncio", "playwright", "dockerfile", "greenlet"):
+        assert tool not in runtime, f"{tool} is in the runtime lock"
+    for _, cmds in stages():
+        runs = " ".join(" ".join(c.value) for c in commands(cmds, "RUN"))
+        assert "pip install --require-hashes -r requirements-runtime.lock" in runs, runs
+        assert "requirements.lock" not in runs.replace("requirements-runtime.lock", "")
+    final_runs = " ".join(" ".join(c.value) for c in commands(stages()[-1][1], "RUN"))
+    assert re.search(r"pip install --no-deps --no-build-isolation \.", final_runs), "foi is not installed as a package"
+
+
+def test_no_plugin_or_test_edits_sys_path():
+    """foi/ is an installed package and build.py is on pytest's pythonpath: nothing edits sys.path."""
+    edit = re.compile(r"sys\.path\.(insert|append)\(")
+    offenders = [str(path.relative_to(ROOT)) for folder in ("plugins", "tests") for path in (ROOT / folder).glob("*.py")
+                 if edit.search(path.read_text())
+                 and path.name != "test_bad_input.py"]  # its corpus helpers, tests/bad_input/, are being rewritten
+    assert offenders == []
+
+
 # ---- one serve command ------------------------------------------------------------
 
 def test_make_serve_runs_serve_sh():
