@@ -21,7 +21,9 @@ from .errors import ReleaseError
 
 csv.field_size_limit(1_000_000)  # characters; a cell over MAX_FIELD_CHARS is refused anyway
 HEADER_SEARCH_ROWS = 50
-MAX_FIELD_CHARS = 100_000
+# The site reads no value or row longer than 16 KB (plugins/sqlite_limits.py): a row of up to
+# 4,000 characters (4 bytes each at most in UTF-8) always fits.
+MAX_FIELD_CHARS = MAX_ROW_CHARS = 4_000
 
 
 @dataclass
@@ -322,7 +324,7 @@ class Table:
             # The common case, checked cheaply: a full-width row, first cell filled, nothing
             # pending, no total label, no huge cell. Anything else takes the careful path.
             if (len(cells) == width and cells[0] and not pending_notes and not is_total(cells[0]) and not is_subtotal(cells[0])
-                    and len(max(cells, key=len)) <= MAX_FIELD_CHARS and cells[0].strip()
+                    and sum(map(len, cells)) <= MAX_ROW_CHARS and cells[0].strip()
                     and (width == 1 or any(cells[1:]))):
                 yield line, cells
                 continue
@@ -332,9 +334,16 @@ class Table:
                 continue
             huge = [i for i in filled if len(cells[i]) > MAX_FIELD_CHARS]
             if huge:
-                raise ReleaseError(self.display, f"a cell holds more than {MAX_FIELD_CHARS:,} characters",
-                                   "this is usually a stray quote joining many lines into one cell; fix the quoting",
+                raise ReleaseError(self.display, f"a cell holds more than {MAX_FIELD_CHARS:,} characters, more than "
+                                   "the site can show in one row",
+                                   "this is usually a stray quote joining many lines into one cell; fix the quoting, "
+                                   "or shorten the cell",
                                    line=line, column=self.headers[huge[0]] if huge[0] < width else None)
+            if sum(map(len, cells)) > MAX_ROW_CHARS:
+                raise ReleaseError(self.display, f"this row holds {sum(map(len, cells)):,} characters, more than the "
+                                   f"{MAX_ROW_CHARS:,} the site can show in one row",
+                                   "shorten its longest cells, or check for a stray quote joining lines into one row",
+                                   line=line)
             if is_total(cells[filled[0]]):
                 self.totals.append((line, cells + [""] * (width - len(cells))))
                 continue

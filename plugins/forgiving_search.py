@@ -15,6 +15,7 @@ import urllib.parse
 
 from datasette import hookimpl
 
+MAX_SEARCH = 1_000  # characters of full-text search (request_limits.py allows 500 in _search)
 WORD = re.compile(r"\w+", re.UNICODE)
 PHRASE_OR_WORD = re.compile(r'"([^"]*)"|(\S+)')
 LOOKS_LIKE_A_REFERENCE = re.compile(r"^(?=.*\d)[A-Za-z0-9][A-Za-z0-9/_.-]{3,}$")
@@ -25,7 +26,12 @@ SEARCH_HELP = ("Searches the offence descriptions: whole or part words (shop fin
 
 def fts_query(text):
     """What a reader typed -> an FTS5 query that cannot be a syntax error.
-    'shop' -> '"shop"*'; 'ex-partner "intent to"' -> '"ex partner"* "intent to"*'; '"' -> '""'."""
+    'shop' -> '"shop"*'; 'ex-partner "intent to"' -> '"ex partner"* "intent to"*'; '"' -> '""'.
+    Bounded: NULL gives NULL, and text longer than MAX_SEARCH is refused at once."""
+    if text is None:
+        return None
+    if len(str(text)) > MAX_SEARCH:
+        raise ValueError(f"search text longer than {MAX_SEARCH:,} characters")
     phrases = []
     for quoted, word in PHRASE_OR_WORD.findall(str(text or "").replace("\u201c", '"').replace("\u201d", '"')):
         tokens = WORD.findall(quoted if quoted else word)

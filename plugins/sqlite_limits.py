@@ -18,8 +18,8 @@ So every connection the site opens gets:
   (`printf('%.*c', 999999999, 'x')`): SQLite 3.40 builds that one character at a time, and
   stops only at the end of the count, whatever the length limit (6.6 s for 10^9, in one step).
   Any other format goes to SQLite's own printf, unchanged (on a connection of its own).
-- escape_fts(), which Datasette registers for `_search`, refuses text longer than MAX_SEARCH:
-  it is Python, holds the GIL, and took 9.4 s on 20 MB.
+- escape_fts(), which Datasette registers for `_search`, is forgiving_search.py's, which refuses
+  text longer than its MAX_SEARCH (it is Python, holds the GIL, and took 9.4 s on 20 MB).
 - An authorizer that refuses functions a public site has no use for (REFUSED_FUNCTIONS):
   fts3_tokenizer() hands out a pointer into the process and, given two arguments, installs a
   tokenizer at any address; load_extension() loads code. Everything else is allowed.
@@ -35,7 +35,6 @@ import threading
 import weakref
 
 from datasette import hookimpl
-from datasette.utils import escape_fts
 
 MAX_LENGTH = 16_384
 LIMITS = {
@@ -52,7 +51,6 @@ LIMITS = {
     sqlite3.SQLITE_LIMIT_WORKER_THREADS: 0,              # no extra sorting threads
 }
 REFUSED_FUNCTIONS = {"fts3_tokenizer", "load_extension", "readfile", "writefile", "edit"}
-MAX_SEARCH = 1_000  # characters of full-text search (request_limits.py allows 500 in _search)
 MAX_RESULT_BYTES = 8_000_000
 MAX_RESULT_CELLS = 60_000
 
@@ -115,14 +113,6 @@ def bounded_printf(fmt=None, *args):
     return conn.execute(f"select printf({placeholders})", (fmt, *args)).fetchone()[0]
 
 
-def bounded_escape_fts(text):
-    if text is None:
-        return None
-    if len(str(text)) > MAX_SEARCH:
-        raise ValueError(f"search text longer than {MAX_SEARCH} characters")
-    return escape_fts(text)
-
-
 class ResultTooLarge(sqlite3.OperationalError):
     """A DatabaseError, so Datasette shows it as the query's error message (status 400)."""
 
@@ -150,6 +140,5 @@ def prepare_connection(conn):
         conn.setlimit(limit, value)
     conn.create_function("printf", -1, bounded_printf, deterministic=True)
     conn.create_function("format", -1, bounded_printf, deterministic=True)
-    conn.create_function("escape_fts", 1, bounded_escape_fts, deterministic=True)
     conn.set_authorizer(authorizer)
     conn.row_factory = bounded_row

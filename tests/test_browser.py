@@ -217,8 +217,10 @@ READER_PAGES = {
 
 
 def open_at(browser, width, url):
-    """A page at a viewport `width` wide, loaded, with its console messages kept."""
-    context = browser.new_context(viewport={"width": width, "height": 900})
+    """A page at a viewport `width` wide, loaded, with its console messages kept. The page's
+    Content-Security-Policy is set aside here so that axe can be injected (test_browser_csp.py
+    checks the policy itself, in a browser that keeps it)."""
+    context = browser.new_context(viewport={"width": width, "height": 900}, bypass_csp=True)
     page = context.new_page()
     page.console = []
     page.on("console", lambda message: page.console.append((message.type, message.text)))
