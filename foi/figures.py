@@ -24,7 +24,9 @@ STATUSES = ("matches", "differs", "as published", "not in this build")
 
 
 def tables_read_by(conn, sql):
-    """The tables a query reads, through views: SQLite's authorizer reports each one."""
+    """The tables a query reads, looking through views: SQLite's authorizer reports each one.
+    It replaces the connection's own authorizer (the site's plugins/sqlite_limits.py sets one), so
+    give it a connection of its own. SQL that does not compile reads nothing."""
     tables = set()
 
     def authorizer(action, table, column, database, source):
@@ -35,6 +37,8 @@ def tables_read_by(conn, sql):
     conn.set_authorizer(authorizer)
     try:
         conn.execute("explain " + sql)
+    except sqlite3.Error:
+        pass
     finally:
         conn.set_authorizer(None)
     return tables

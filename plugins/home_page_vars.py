@@ -15,6 +15,8 @@ from datasette import hookimpl
 from datasette.plugins import pm
 from datasette.utils import tilde_encode
 
+from foi.figures import tables_read_by
+
 _sha256 = {}  # (path, size, mtime) of a database file -> its sha256
 
 
@@ -55,27 +57,6 @@ async def home_page_data(datasette, name, db):
     if name not in cache:
         cache[name] = await read_database(datasette, name, db)
     return cache[name]
-
-
-def tables_read_by(conn, sql):
-    """The tables a query reads, looking through views: SQLite's authorizer reports each one.
-    It replaces the connection's own authorizer (plugins/sqlite_limits.py), so give it a
-    connection of its own (read_tables)."""
-    tables = set()
-
-    def authorizer(action, table, column, database, source):
-        if action == sqlite3.SQLITE_READ and table:
-            tables.add(table)
-        return sqlite3.SQLITE_OK
-
-    conn.set_authorizer(authorizer)
-    try:
-        conn.execute("explain " + sql)
-    except sqlite3.Error:
-        pass
-    finally:
-        conn.set_authorizer(None)
-    return tables
 
 
 def read_tables(datasette, name, db, sqls):

@@ -455,3 +455,38 @@ async def test_the_whole_database_downloads_byte_for_byte(site_client, sample_db
     response = await site_client.get("/cautions.db")
     assert response.status_code == 200
     assert hashlib.sha256(response.content).hexdigest() == hashlib.sha256(sample_db.read_bytes()).hexdigest()
+
+
+# ---- each release's own attribution; the sample banner where the data is a sample (issue 11) ----
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("path,release_id", [
+    ("/cautions/home_office_outcomes_by_year", "home-office-outcomes-force-year"),
+    ("/cautions/buckinghamshire_as_published", "tvp-buckinghamshire-as-published"),
+    ("/cautions/buckinghamshire_cautions", "tvp-buckinghamshire-as-published"),
+    ("/cautions/cautions", "tvp-cautions-sample"),
+    ("/cautions/rape_cautions", "tvp-cautions-sample"),
+    ("/cautions/outcome_values", "tvp-cautions-sample"),
+])
+async def test_each_page_names_its_own_release_and_is_marked_sample_only_when_it_is(site_client, sample_db, path,
+                                                                                   release_id):
+    release = rows(sample_db, "select * from releases where id = ?", [release_id])[0]
+    page = (await site_client.get(path)).text
+    assert str(escape(release["title"])) in page and str(escape(release["authority"])) in page
+    assert str(escape(release["licence"])) in page and f'href="{release["source_url"]}"' in page
+    assert ('id="sample-banner"' in page) == bool(release["is_sample"])
+    if not release["is_sample"]:
+        assert 'id="sample-note"' in page  # the site holds sample rows elsewhere: said in small print
+        assert "Thames Valley Police FOI release (via Get Bucks)" not in page  # not the site-wide source
+
+
+@pytest.mark.asyncio
+async def test_the_home_page_says_which_figures_rest_on_sample_rows(site_client, sample_db):
+    page = (await site_client.get("/")).text
+    sample_figures = {r["query"] for r in rows(sample_db, "select distinct query from headline_figures "
+                                                          "where release_id in (select id from releases where is_sample)")}
+    for name in HEADLINES:
+        section = page[page.index(f'id="figure-{name}"'):]
+        section = section[:section.index("</li>")]
+        assert ("rests-on-sample" in section) == (name in sample_figures), name
+    assert 'id="sample-banner"' in page

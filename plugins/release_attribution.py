@@ -1,0 +1,146 @@
+"""Each release's own attribution, and the sample banner only where the data is a sample.
+
+The build writes every release of data/manifest.yml into the `releases` table, with the table its
+rows went to. At startup this reads it and works out, for every table, view and canned query,
+which releases its data comes from:
+- a counts release's own table, and a row-level release's raw_ table: that release;
+- `cautions` and the tables made from it (the monthly summary, the decision tables outcome_values,
+  date_values, offence_matches): the row-level releases;
+- a view or a canned query: the releases of the tables it reads (SQLite's authorizer says which).
+That becomes site metadata (the get_metadata hook): the table or query page shows its own
+releases' title, authority, FOI reference, source and licence, never the site-wide source.
+
+The red SAMPLE banner (templates/base.html) shows on the pages whose data rests on a sample release,
+and on the home page, which marks each figure that rests on sample rows. Pages of real data (the
+Home Office tables, say) say only, in small print, that the site also holds sample rows.
+Error pages, which Datasette renders without extra_template_vars, show the banner.
+"""
+import asyncio
+
+from datasette import hookimpl
+from datasette.plugins import pm
+
+from foi.figures import tables_read_by
+
+ROW_TABLES = ("cautions", "cautions_by_month", "outcome_values", "date_values", "offence_matches", "headline_figures")
+_attribution = {}  # database name -> {"tables": {name: [release]}, "queries": {name: [release]}}
+
+
+def releases_of_tables(releases, table_names):
+    """{table: [releases its data comes from]} for the tables the build makes from releases."""
+    rows = [r for r in releases if r["kind"] == "rows"]
+    found = {t: list(rows) for t in ROW_TABLES if t in table_names}
+    found["releases"] = list(releases)
+    found["published_totals"] = [r for r in releases if r["kind"] == "counts"]
+    for release in releases:
+        for table in (release.get("table_name"), release.get("raw_table")):
+            if table and table not in ROW_TABLES and table in table_names:
+                found.setdefault(table, [])
+                if release not in found[table]:
+                    found[table].append(release)
+    return found
+
+
+def releases_read(by_table, tables):
+    out = []
+    for table in sorted(tables):
+        for release in by_table.get(table, []):
+            if release not in out:
+                out.append(release)
+    return out
+
+
+def metadata_of(releases):
+    """Datasette's source / source_url / license keys for data from these releases."""
+    if not releases:
+        return {}
+    sources = []
+    for r in releases:
+        parts = [r["title"], r["authority"]] + ([r["foi_reference"]] if r.get("foi_reference") else [])
+        sources.append(", ".join(p for p in parts if p))
+    licences = list(dict.fromkeys(r["licence"] for r in releases if r.get("licence")))
+    return {"source": "; ".join(sources), "source_url": releases[0]["source_url"], "license": "; ".join(licences)}
+
+
+def read_attribution(datasette, name, db, sqls):
+    """Tables read by each SQL, on a throwaway connection set up like Datasette's own."""
+    conn = db.connect()
+    try:
+        pm.hook.prepare_connection(conn=conn, database=name, datasette=datasette)
+        return {key: tables_read_by(conn, sql) for key, sql in sqls.items()}
+    finally:
+        conn.close()
+
+
+@hookimpl
+def startup(datasette):
+    async def read():
+        for name, db in datasette.databases.items():
+            if name == "_internal" or db.is_memory or not await db.table_exists("releases"):
+                continue
+            columns = await db.table_columns("releases")
+            if not {"kind", "table_name", "is_sample"} <= set(columns):
+                continue
+            releases = [dict(r) for r in (await db.execute("select * from releases order by rowid")).rows]
+            table_names = set(await db.table_names())
+            by_table = releases_of_tables(releases, table_names)
+            views = {v: (await db.execute("select sql from sqlite_master where name = ?", [v])).rows[0][0]
+                     for v in await db.view_names()}
+            queries = {q: c["sql"] for q, c in (datasette.metadata("queries", database=name, fallback=False)
+                                                  or {}).items() if isinstance(c, dict) and c.get("sql")}
+            read = await asyncio.to_thread(read_attribution, datasette, name, db,
+                                           {**{("view", v): f"select * from [{v}]" for v in views},
+                                            **{("query", q): sql for q, sql in queries.items()}})
+            for (kind, key), tables in read.items():
+                if kind == "view":
+                    by_table[key] = releases_read(by_table, tables)
+            _attribution[name] = {
+                "tables": by_table,
+                "queries": {key: releases_read(by_table, tables) for (kind, key), tables in read.items()
+                            if kind == "query"},
+            }
+    return read
+
+
+@hookimpl
+def get_metadata(datasette, key, database, table):
+    databases = {}
+    for name, found in _attribution.items():
+        databases[name] = {
+            "tables": {t: metadata_of(r) for t, r in found["tables"].items() if r},
+            "queries": {q: metadata_of(r) for q, r in found["queries"].items() if r},
+        }
+    return {"databases": databases} if databases else {}
+
+
+def page_releases(datasette, database, table, request):
+    """The releases a page's data comes from, or None when the page is not about one table or query."""
+    found = _attribution.get(database)
+    if not found:
+        return None
+    if table is None and request is not None:  # a canned query's page is given no table: its name is in the path
+        table = request.url_vars.get("table")
+    if table and table in found["queries"]:
+        return found["queries"][table]
+    if table and table in found["tables"]:
+        return found["tables"][table]
+    if request is not None and request.args.get("sql") and database:
+        db = datasette.databases.get(database)
+        if db is None:
+            return None
+        conn = db.connect()
+        try:
+            return releases_read(found["tables"], tables_read_by(conn, request.args["sql"]))
+        finally:
+            conn.close()
+    return None
+
+
+@hookimpl
+def extra_template_vars(template, database, table, request, datasette, view_name):
+    if template == "index.html" or view_name == "index":
+        return {}  # the home page: every sample release (the global), each figure marked
+    releases = page_releases(datasette, database, table, request)
+    if releases is None:
+        return {}
+    return {"page_sample_releases": [r for r in releases if r.get("is_sample")], "page_releases": releases}
