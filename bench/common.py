@@ -299,3 +299,12 @@ def text_table(headers, rows):
 
 def fmt(value, spec=".2f", missing="-"):
     return missing if value is None else format(value, spec)
+
+
+def file_sha256(path):
+    import hashlib
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
