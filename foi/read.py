@@ -319,56 +319,71 @@ class Table:
 
     def rows(self):
         width, pending_notes = len(self.headers), []
-        is_total, is_subtotal = self.is_total, self.is_subtotal
-        for line, cells in self._numbered():
-            # The common case, checked cheaply: a full-width row, first cell filled, nothing
-            # pending, no total label, no huge cell. Anything else takes the careful path.
-            if (len(cells) == width and cells[0] and not pending_notes and not is_total(cells[0]) and not is_subtotal(cells[0])
-                    and sum(map(len, cells)) <= MAX_ROW_CHARS and cells[0].strip()
-                    and (width == 1 or any(cells[1:]))):
-                yield line, cells
-                continue
-            filled = [i for i, c in enumerate(cells) if c.strip()]
-            if not filled:
-                self.blank_rows += 1
-                continue
-            huge = [i for i in filled if len(cells[i]) > MAX_FIELD_CHARS]
-            if huge:
-                raise ReleaseError(self.display, f"a cell holds more than {MAX_FIELD_CHARS:,} characters, more than "
-                                   "the site can show in one row",
-                                   "this is usually a stray quote joining many lines into one cell; fix the quoting, "
-                                   "or shorten the cell",
-                                   line=line, column=self.headers[huge[0]] if huge[0] < width else None)
-            if sum(map(len, cells)) > MAX_ROW_CHARS:
-                raise ReleaseError(self.display, f"this row holds {sum(map(len, cells)):,} characters, more than the "
-                                   f"{MAX_ROW_CHARS:,} the site can show in one row",
-                                   "shorten its longest cells, or check for a stray quote joining lines into one row",
-                                   line=line)
-            if is_total(cells[filled[0]]):
-                self.totals.append((line, cells + [""] * (width - len(cells))))
-                continue
-            if is_subtotal(cells[filled[0]]):
-                self.subtotals.append((line, cells + [""] * (width - len(cells))))
-                continue
-            if filled == [0] and width > 1:
-                pending_notes.append((line, cells[0].strip()))
-                continue
-            if pending_notes:
-                note_line, note = pending_notes[0]
-                raise ReleaseError(self.display, f"this row has only its first cell filled ({note[:60]!r}) but data rows follow it",
-                                   "fill in the rest of the row, or move the note below the data", line=note_line)
-            if filled[-1] >= width or len(cells) < width:
-                cells_in_row = filled[-1] + 1 if filled[-1] >= width else len(cells)
-                if any("\n" in c or "\r" in c for c in cells):
-                    raise ReleaseError(self.display, f"a quote (\") in this row is never closed, so the lines below it "
-                                       f"were read into one cell (this row has {cells_in_row} cells but the header has {width})",
-                                       "close the quote, or remove it if the cell does not need one", line=line)
-                raise ReleaseError(self.display, f"this row has {cells_in_row} cells but the header has {width}",
-                                   "look for an unquoted comma inside a cell, a missing cell, or a value in the wrong column",
-                                   line=line)
-            yield line, cells[:width]
+        is_total, is_subtotal, longest = self.is_total, self.is_subtotal, self._longest_label
+        reader, offset, last = self._reader, self._line_offset, self._last_line
+        try:
+            for cells in reader:
+                line, last = last + 1 - offset, reader.line_num
+                c0 = cells[0] if cells else ""
+                # The common case, checked cheaply: a full-width row, first cell filled, nothing
+                # pending, no total label, no huge row. Anything else takes the careful path.
+                if (len(cells) == width and c0 and not pending_notes
+                        and (len(c0) > longest or not (is_total(c0) or is_subtotal(c0)))
+                        and sum(map(len, cells)) <= MAX_ROW_CHARS and not c0.isspace()
+                        and (width == 1 or any(cells[1:]))):
+                    yield line, cells
+                    continue
+                yield from self._careful(line, cells, width, pending_notes)
+        except csv.Error as e:  # named at the line its record starts on
+            raise ReleaseError(self.display, f"the CSV is malformed ({e})",
+                               "look for an unclosed quote (\") near this line and fix it",
+                               line=last + 1 - offset) from None
+        self._last_line = last
         self.notes.extend(note for _, note in pending_notes)
         self.close()
+
+    def _careful(self, line, cells, width, pending_notes):
+        """A row off the common path: blank, a note, a total, too long, or the wrong width."""
+        is_total, is_subtotal = self.is_total, self.is_subtotal
+        filled = [i for i, c in enumerate(cells) if c.strip()]
+        if not filled:
+            self.blank_rows += 1
+            return
+        huge = [i for i in filled if len(cells[i]) > MAX_FIELD_CHARS]
+        if huge:
+            raise ReleaseError(self.display, f"a cell holds more than {MAX_FIELD_CHARS:,} characters, more than "
+                               "the site can show in one row",
+                               "this is usually a stray quote joining many lines into one cell; fix the quoting, "
+                               "or shorten the cell",
+                               line=line, column=self.headers[huge[0]] if huge[0] < width else None)
+        if sum(map(len, cells)) > MAX_ROW_CHARS:
+            raise ReleaseError(self.display, f"this row holds {sum(map(len, cells)):,} characters, more than the "
+                               f"{MAX_ROW_CHARS:,} the site can show in one row",
+                               "shorten its longest cells, or check for a stray quote joining lines into one row",
+                               line=line)
+        if is_total(cells[filled[0]]):
+            self.totals.append((line, cells + [""] * (width - len(cells))))
+            return
+        if is_subtotal(cells[filled[0]]):
+            self.subtotals.append((line, cells + [""] * (width - len(cells))))
+            return
+        if filled == [0] and width > 1:
+            pending_notes.append((line, cells[0].strip()))
+            return
+        if pending_notes:
+            note_line, note = pending_notes[0]
+            raise ReleaseError(self.display, f"this row has only its first cell filled ({note[:60]!r}) but data rows follow it",
+                               "fill in the rest of the row, or move the note below the data", line=note_line)
+        if filled[-1] >= width or len(cells) < width:
+            cells_in_row = filled[-1] + 1 if filled[-1] >= width else len(cells)
+            if any("\n" in c or "\r" in c for c in cells):
+                raise ReleaseError(self.display, f"a quote (\") in this row is never closed, so the lines below it "
+                                   f"were read into one cell (this row has {cells_in_row} cells but the header has {width})",
+                                   "close the quote, or remove it if the cell does not need one", line=line)
+            raise ReleaseError(self.display, f"this row has {cells_in_row} cells but the header has {width}",
+                               "look for an unquoted comma inside a cell, a missing cell, or a value in the wrong column",
+                               line=line)
+        yield line, cells[:width]
 
     def close(self):
         self._file.close()

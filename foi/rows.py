@@ -17,6 +17,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from itertools import islice
 from operator import itemgetter
+from sys import intern
 
 from . import clean, outcomes
 from .errors import ReleaseError
@@ -113,6 +114,7 @@ def stage(db, release, source, lookup, descriptions, show_progress):
     staged = Staged(loaded, raw, line_col, reason_col, field_columns,
                     extra={names[i]: headers[i] for i in range(len(headers)) if i not in mapped},
                     headers=headers, found=found)
+    tally.finish()
     decide_outcomes(db, staged, tally)
     decide_values(db, staged, tally, lookup, descriptions)
     return staged
@@ -124,45 +126,44 @@ def column_sql(staged, field_name):
 
 
 class Tally:
-    """Counts the distinct values of the mapped fields as rows stream from the CSV parser to SQLite:
-    an id for each distinct (outcome, age group), date and (code, description), and the rows and
-    first line of each combination of the three. A few dictionary look-ups a row; no cell is cleaned."""
+    """Counts the distinct combinations of the mapped fields as rows stream from the CSV parser to
+    SQLite: one dictionary look-up a row, and no cell cleaned. Then each distinct (outcome, age group),
+    date and (code, description) gets an id, and each combination of the three its rows and first line."""
+    FIELDS = ("outcome", "age_group", "outcome_date", "offence_code", "offence_description")
 
     def __init__(self, found):
-        def key(*fields):
-            at = [found.get(f) for f in fields]
-            present = [i for i in at if i is not None]
-            if len(present) == len(at):
-                return itemgetter(*at)
-            return lambda cells: tuple(cells[i] if i is not None else "" for i in at)
-        self.kind_key = key("outcome", "age_group")
-        self.date_key = key("outcome_date")
-        self.offence_key = key("offence_code", "offence_description")
-        self.kinds, self.dates, self.offences, self.joint = {}, {}, {}, {}
+        at = [found.get(f) for f in self.FIELDS]
+        present = [i for i in at if i is not None]
+        self.positions = [present.index(i) if i is not None else None for i in at]
+        self.key = itemgetter(*present)  # outcome and outcome date are always there: a tuple
+        self.seen = {}
 
     def records(self, rows):
-        kind_key, date_key, offence_key = self.kind_key, self.date_key, self.offence_key
-        kinds, dates, offences, joint = self.kinds, self.dates, self.offences, self.joint
+        key, seen = self.key, self.seen
         for line, cells in rows:
-            k = kind_key(cells)
-            ki = kinds.get(k)
-            if ki is None:
-                ki = kinds[k] = len(kinds)
-            d = date_key(cells)
-            di = dates.get(d)
-            if di is None:
-                di = dates[d] = len(dates)
-            o = offence_key(cells)
-            oi = offences.get(o)
-            if oi is None:
-                oi = offences[o] = len(offences)
-            j = (ki, di, oi)
-            seen = joint.get(j)
-            if seen is None:
-                joint[j] = [1, line]
+            k = key(cells)
+            counted = seen.get(k)
+            if counted is None:  # the strings of a new combination, shared with the others that hold them
+                seen[tuple(map(intern, k))] = [1, line]
             else:
-                seen[0] += 1
+                counted[0] += 1
             yield (line, *cells)
+
+    def finish(self):
+        positions = self.positions
+        self.kinds, self.dates, self.offences, self.joint = {}, {}, {}, {}
+        for k, (n, line) in self.seen.items():
+            o, a, d, c, s = (k[p] if p is not None else "" for p in positions)
+            ki = self.kinds.setdefault((o, a), len(self.kinds))
+            di = self.dates.setdefault(d, len(self.dates))
+            oi = self.offences.setdefault((c, s), len(self.offences))
+            counted = self.joint.get((ki, di, oi))
+            if counted is None:
+                self.joint[ki, di, oi] = [n, line]
+            else:
+                counted[0] += n
+                counted[1] = min(counted[1], line)
+        self.seen = None
 
     @staticmethod
     def values(ids):
@@ -231,8 +232,9 @@ def decide_outcomes(db, staged, tally):
                              suppressed))
     t = staged.temp
     db.execute(f"create temp table {t['kind']} (outcome text, age text, caution_type text, offender text, "
-               "conditional integer, age_group text, reason text, primary key (outcome, age))")
-    db.conn.executemany(f"insert into {t['kind']} values (?, ?, ?, ?, ?, ?, ?)", [k[:7] for k in staged.kinds])
+               "conditional integer, age_group text, reason text, outcome_as_given text, primary key (outcome, age))")
+    db.conn.executemany(f"insert into {t['kind']} values (?, ?, ?, ?, ?, ?, ?, ?)",
+                        [(*k[:7], k[0].strip()) for k in staged.kinds])
     if any(k[6] for k in staged.kinds):
         db.execute(f"update {quote(staged.raw)} as r set {quote(staged.reason)} = k.reason from {t['kind']} k "
                    f"where k.outcome = {column_sql(staged, 'outcome')} and k.age = {column_sql(staged, 'age_group')} "
@@ -400,7 +402,7 @@ def insert_select(staged):
         "offence_code": "f.offence_code", "offence_code_as_given": "f.offence_code_as_given",
         "offence_description": "f.offence_description", "offence_description_id": "f.offence_description_id",
         "offence_group": "f.offence_group", "caution_type": "k.caution_type", "offender": "k.offender",
-        "conditional": "k.conditional", "outcome_as_given": f"trim({column_sql(staged, 'outcome')}, {WHITESPACE})",
+        "conditional": "k.conditional", "outcome_as_given": "k.outcome_as_given",
         "outcome_date": "d.outcome_date", "outcome_time": "d.outcome_time", "financial_year": "d.financial_year",
         "month": "d.month", "age_group": "k.age_group", "is_sample": "?",
     }
