@@ -17,8 +17,9 @@ from datasette import hookimpl
 from datasette.utils import tilde_decode
 from markupsafe import Markup, escape
 
+from foi.charts import PALETTE, chart_shape, colour_map, wrap
+
 # Used where metadata.yml declares no colours (plugins: category-colours: others).
-PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#332288", "#000000"]
 
 # The chart is drawn twice: wide for a wide screen and narrow for a phone (static/site.css shows
 # one). Each scales to its container (a viewBox, width 100%), and each has its own text sizes, so
@@ -48,50 +49,6 @@ def fmt(number):
 def category_colours(datasette):
     """metadata.yml's `plugins: category-colours:`, the one place each category's colour is set."""
     return (datasette.plugin_config("category-colours") if datasette else None) or {}
-
-
-def colour_map(column, values, declared=None):
-    """{value: colour} for the values of one column: the colour metadata.yml gives the value,
-    else the next of `others` that no value of this chart has yet."""
-    declared = declared or {}
-    known = {str(k): v for k, v in (declared.get(column) or {}).items()}
-    spare = [c for c in (declared.get("others") or PALETTE) if c not in known.values()] or PALETTE
-    colours, i = {}, 0
-    for value in values:
-        if str(value) in known:
-            colours[value] = known[str(value)]
-        else:
-            colours[value] = spare[i % len(spare)]
-            i += 1
-    return colours
-
-
-def wrap(text, width):
-    """Words of `text` in lines of at most `width` characters (a longer word is its own line)."""
-    lines, line = [], ""
-    for word in str(text).split():
-        if line and len(line) + 1 + len(word) > width:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}" if line else word
-    return lines + [line] if line else lines or [""]
-
-
-def chart_shape(columns, rows):
-    y_col = "cautions" if "cautions" in columns else columns[-1]
-    others = [c for c in columns if c != y_col]
-    x_col = others[0]
-    colour_col = others[1] if len(columns) == 3 else None
-    xs, colours, totals = [], [], {}
-    for row in rows:
-        x = row[x_col]
-        if x not in xs:
-            xs.append(x)
-        if colour_col and row[colour_col] not in colours:
-            colours.append(row[colour_col])
-        totals[x] = totals.get(x, 0) + (row[y_col] or 0)
-    return y_col, x_col, colour_col, xs, colours, totals
 
 
 def stacked_bars(columns, rows, chart_id="headline-chart", subject="cautions", layout="wide", declared=None):

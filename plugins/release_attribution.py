@@ -23,7 +23,14 @@ from datasette.plugins import pm
 from foi.figures import tables_read_by
 
 ROW_TABLES = ("cautions", "cautions_by_month", "outcome_values", "date_values", "offence_matches", "headline_figures")
-_attribution = {}  # database name -> {"tables": {name: [release]}, "queries": {name: [release]}}
+
+
+def attribution(datasette):
+    """{database name: {"tables": {name: [release]}, "queries": {name: [release]}}}, kept on the
+    Datasette instance (a test process runs several, each with its own databases)."""
+    if not hasattr(datasette, "_release_attribution"):
+        datasette._release_attribution = {}
+    return datasette._release_attribution
 
 
 def releases_of_tables(releases, table_names):
@@ -94,7 +101,7 @@ def startup(datasette):
             for (kind, key), tables in read.items():
                 if kind == "view":
                     by_table[key] = releases_read(by_table, tables)
-            _attribution[name] = {
+            attribution(datasette)[name] = {
                 "tables": by_table,
                 "queries": {key: releases_read(by_table, tables) for (kind, key), tables in read.items()
                             if kind == "query"},
@@ -105,7 +112,7 @@ def startup(datasette):
 @hookimpl
 def get_metadata(datasette, key, database, table):
     databases = {}
-    for name, found in _attribution.items():
+    for name, found in attribution(datasette).items():
         databases[name] = {
             "tables": {t: metadata_of(r) for t, r in found["tables"].items() if r},
             "queries": {q: metadata_of(r) for q, r in found["queries"].items() if r},
@@ -115,7 +122,7 @@ def get_metadata(datasette, key, database, table):
 
 def page_releases(datasette, database, table, request):
     """The releases a page's data comes from, or None when the page is not about one table or query."""
-    found = _attribution.get(database)
+    found = attribution(datasette).get(database)
     if not found:
         return None
     if table is None and request is not None:  # a canned query's page is given no table: its name is in the path
