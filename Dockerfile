@@ -23,7 +23,7 @@ COPY data/ ./data/
 
 # --strict: stop if any headline figure differs from the one published.
 # inspect-data.json holds the row counts, so Datasette never counts them at start-up.
-RUN python build.py --strict --inspect-file inspect-data.json
+RUN python build.py --strict --inspect-file inspect-data.json --cards cards
 
 # ---- Stage 2: what runs -----------------------------------------------------------
 FROM python:3.11.10-slim-bookworm
@@ -41,6 +41,7 @@ RUN useradd --system --no-create-home --shell /usr/sbin/nologin datasette
 
 # The database and its row counts, from the build stage.
 COPY --from=build /src/cautions.db /src/inspect-data.json ./
+COPY --from=build /src/cards/ ./cards/
 # The site around it. plugins/ imports foi (the same offence-code rule build.py uses),
 # installed as a package from pyproject.toml, with nothing more to download.
 COPY pyproject.toml ./

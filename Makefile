@@ -39,7 +39,7 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	touch $@
 
 build: venv
-	$(VENV)/bin/python build.py --strict --inspect-file inspect-data.json
+	$(VENV)/bin/python build.py --strict --inspect-file inspect-data.json --cards cards
 
 # A manifest entry for a release nobody has declared: make describe FILE=data/new.xlsx [SHEET=Sheet1]
 describe: venv
@@ -62,6 +62,7 @@ bench: venv
 
 clean:
 	rm -f cautions.db cautions.db-journal inspect-data.json .ci/junit.xml
+	rm -rf cards
 	rm -rf .pytest_cache tests/screenshots bench/out
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
 

@@ -15,6 +15,7 @@ import argparse
 import contextlib
 import json
 import os
+import shutil
 import sqlite3
 import sys
 import tempfile
@@ -24,7 +25,7 @@ from pathlib import Path
 import sqlite_utils
 import yaml
 
-from foi import counts, describe, figures as headline, manifest as manifest_file, read, rows
+from foi import cards as card_pictures, counts, describe, figures as headline, manifest as manifest_file, read, rows
 from foi.errors import ReleaseError
 from foi.offences import Lookup
 from foi.schema import (DATE_VALUES_COLUMNS, OFFENCE_MATCHES_COLUMNS, OUTCOME_VALUES_COLUMNS, PUBLISHED_TOTALS_COLUMNS,
@@ -44,13 +45,15 @@ def main(argv=None):
     parser.add_argument("--output", default=ROOT / "cautions.db", type=Path)
     parser.add_argument("--inspect-file", type=Path,
                         help="also write Datasette's inspect data for the new database here, together with it")
+    parser.add_argument("--cards", type=Path,
+                        help="also draw each headline figure's link-preview card (og:image) into this folder")
     parser.add_argument("--strict", action="store_true", help="fail if a headline figure differs from the published one")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
     show_progress = not args.quiet and sys.stderr.isatty()
     try:
         summary = build(args.manifest, args.output, args.metadata, show_progress=show_progress, strict=args.strict,
-                        inspect_file=args.inspect_file)
+                        inspect_file=args.inspect_file, cards=args.cards)
     except ReleaseError as e:
         print(f"Build stopped; {args.output} was not changed.\n{e}", file=sys.stderr)
         return 1
@@ -91,17 +94,18 @@ def describe_command(argv):
         return 1
 
 
-def build(manifest_path, output, metadata_path, show_progress=False, strict=False, inspect_file=None):
+def build(manifest_path, output, metadata_path, show_progress=False, strict=False, inspect_file=None, cards=None):
     """Build the database into a temporary file beside `output`; replace `output` only on success
     (and, when `strict`, only if every headline figure matches the published one)."""
     started = time.perf_counter()
     manifest = manifest_file.load(manifest_path)
-    headline_queries = load_headline_queries(metadata_path)
+    site = load_site_metadata(metadata_path)
+    headline_queries = (site.get("databases", {}).get("cautions", {}).get("queries") or {})
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
     remove_abandoned_builds(output)
     tmp = output.parent / f".{output.name}.{os.getpid()}.tmp"
-    tmp_inspect = None
+    tmp_inspect = tmp_cards = None
     try:
         tmp.unlink(missing_ok=True)
         db = sqlite_utils.Database(tmp)
@@ -131,6 +135,9 @@ def build(manifest_path, output, metadata_path, show_progress=False, strict=Fals
         db["headline_figures"].insert_all(figures, pk=("query", "label"),
                                           columns={"computed_value": int, "release_id": str, "matches": int})
         db.conn.commit()
+        if cards:  # drawn from the new database, and put in place with it
+            tmp_cards = Path(cards).parent / f".{Path(cards).name}.{os.getpid()}.tmp"
+            card_pictures.write_all(db.conn, site, headline_queries, figures, manifest["releases"], tmp_cards)
         db.close()  # no VACUUM: the same steps in the same order already give the same bytes
         sha256 = manifest_file.sha256(tmp)
         written = not (strict and any(f["status"] in ("differs", "not in this build") for f in figures))
@@ -141,12 +148,17 @@ def build(manifest_path, output, metadata_path, show_progress=False, strict=Fals
             os.replace(tmp, output)
             if inspect_file:
                 os.replace(tmp_inspect, inspect_file)
+            if cards:
+                shutil.rmtree(cards, ignore_errors=True)
+                os.replace(tmp_cards, cards)
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         if tmp_inspect:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp_inspect)
+        if tmp_cards:
+            shutil.rmtree(tmp_cards, ignore_errors=True)
     return {"releases": loaded, "figures": figures, "seconds": time.perf_counter() - started, "sha256": sha256,
             "written": written}
 
@@ -226,13 +238,15 @@ def finish(db, headline_queries, loaded, descriptions):
     db.execute("analyze")
 
 
-def load_headline_queries(metadata_path):
-    """The canned queries of metadata.yml: those with `published:` are the headline figures."""
+def load_site_metadata(metadata_path):
+    """metadata.yml: its canned queries with `published:` are the headline figures."""
     try:
         metadata = yaml.safe_load(Path(metadata_path).read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as e:
         raise ReleaseError(metadata_path, f"cannot read the site metadata ({e})", "restore metadata.yml") from None
-    return (metadata.get("databases", {}).get("cautions", {}).get("queries") or {})
+    if not isinstance(metadata, dict):
+        raise ReleaseError(metadata_path, "the site metadata is not a mapping of keys to values", "restore metadata.yml")
+    return metadata
 
 
 def write_cautions_by_month(db, loaded):

@@ -7,6 +7,7 @@
 #   DATASETTE  the datasette to run (default: datasette on PATH; make uses .venv/bin/datasette)
 #   SITE_URL   the site's public address, for citations and full links (default: relative links;
 #              read by plugins/site_url.py, never taken from the request's Host)
+#   CARDS      the folder of link-preview cards build.py --cards drew (default cards here)
 #   DATABASE, INSPECT_FILE  the database and its inspect data (default cautions.db and
 #              inspect-data.json here; the tests and benchmarks serve their own builds)
 #
@@ -45,6 +46,11 @@ if [ -d templates ]; then
 fi
 if [ -d static ]; then
     set -- "$@" --static static:static
+fi
+# Each headline figure's link-preview card (og:image), drawn by build.py --cards with the database.
+CARDS="${CARDS:-cards}"
+if [ -d "$CARDS" ]; then
+    set -- "$@" --static "cards:$CARDS"
 fi
 
 # -i: immutable, so Datasette trusts the row counts in inspect-data.json and offers the

@@ -11,6 +11,7 @@ the `<query>_rows` view as a streamed CSV, since CSV streaming does not work for
 (Datasette issue 526).
 """
 import math
+from pathlib import Path
 import urllib.parse
 
 from datasette import hookimpl
@@ -195,6 +196,21 @@ async def cached_headline(datasette, database, name, query):
     return cache[(database, name)]
 
 
+def link_preview(datasette, request, name, query, headline):
+    """A headline page's link preview: og:title gives the figure in words, og:image its card
+    (drawn by build.py --cards, served by serve.sh at /cards/)."""
+    if not headline:
+        return {}
+    values = [(f["label"], f["computed_value"] if f["computed_value"] is not None else f["published_value"])
+              for f in headline["figures"]]
+    words = ", ".join(f"{fmt(v)} {label}".strip() for label, v in values)
+    found = {}
+    cards = dict(datasette.static_mounts).get("cards")
+    if cards and (Path(cards) / f"{name}.png").is_file():
+        found["og_image_url"] = datasette.absolute_url(request, f"/cards/{name}.png")
+    return {"page_og_title": f"{query.get('title') or name}: {words}", **found}
+
+
 @hookimpl
 def extra_template_vars(template, database, request, datasette):
     if not template.startswith("query") or request is None or "table" not in request.url_vars:
@@ -209,11 +225,13 @@ def extra_template_vars(template, database, request, datasette):
             description = " ".join(f"\u201c{p['sentence']}\u201d" for p in query["published"])
         else:
             description = query.get("description") or ""
+        headline = await cached_headline(datasette, database, name, query)
         return {
             "page_title": query.get("title") or name,
             "page_description": description or query.get("description") or datasette.metadata("title") or "",
             "site_title": datasette.metadata("title"),
-            "headline": await cached_headline(datasette, database, name, query),
+            "headline": headline,
+            **link_preview(datasette, request, name, query, headline),
         }
 
     return query_page_vars

@@ -66,7 +66,11 @@ def metadata_of(releases):
         parts = [r["title"], r["authority"]] + ([r["foi_reference"]] if r.get("foi_reference") else [])
         sources.append(", ".join(p for p in parts if p))
     licences = list(dict.fromkeys(r["licence"] for r in releases if r.get("licence")))
-    return {"source": "; ".join(sources), "source_url": releases[0]["source_url"], "license": "; ".join(licences)}
+    found = {"source": "; ".join(sources), "license": "; ".join(licences)}
+    url = str(releases[0].get("source_url") or "")
+    if url.startswith(("https://", "http://")):  # never a javascript: link, whatever made the database
+        found["source_url"] = url
+    return found
 
 
 def read_attribution(datasette, name, db, sqls):

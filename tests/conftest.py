@@ -16,9 +16,10 @@ IN_CI = os.environ.get("CI") == "true"
 
 @pytest.fixture(scope="session")
 def sample_db(tmp_path_factory):
-    """The database `make build` makes from the shipped data/ (sample release and official context)."""
+    """The database `make build` makes from the shipped data/ (sample release and official context),
+    with the link-preview cards beside it in cards/."""
     out = tmp_path_factory.mktemp("site") / "cautions.db"
-    assert build.main(["--output", str(out), "--quiet", "--strict"]) == 0
+    assert build.main(["--output", str(out), "--quiet", "--strict", "--cards", str(out.parent / "cards")]) == 0
     return out
 
 

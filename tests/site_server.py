@@ -29,7 +29,8 @@ def served(database, with_process=False, env=None, log=None):
         subprocess.run([str(DATASETTE), "inspect", str(database), "--inspect-file", str(inspect_file)], check=True)
     port = free_port()
     env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "DATASETTE": str(DATASETTE),
-           "DATABASE": str(database), "INSPECT_FILE": str(inspect_file), **(env or {})}
+           "DATABASE": str(database), "INSPECT_FILE": str(inspect_file),
+           "CARDS": str(database.with_name("cards")), **(env or {})}
     # stderr to a file, not a pipe: nobody reads it while the server runs, and a full pipe
     # (Datasette prints each failed query's SQL there) would stop the server mid-request.
     errors = tempfile.TemporaryFile()

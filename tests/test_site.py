@@ -228,7 +228,12 @@ async def test_each_query_page_has_a_description_and_link_preview(site_client, n
     a social network previews with the query's title and what it shows."""
     query = canned_queries()[name]
     page = (await site_client.get(f"/cautions/{name}")).text
-    assert meta_content(page, "property", "og:title") == query["title"]
+    og_title = html.unescape(meta_content(page, "property", "og:title"))
+    if query.get("published"):  # a figure's preview gives the figure in words
+        assert og_title.startswith(query["title"] + ": ")
+        assert all(f"{p['value']:,}" in og_title for p in query["published"]), og_title
+    else:
+        assert og_title == query["title"]
     description = meta_content(page, "name", "description")
     assert description and meta_content(page, "property", "og:description") == description
     for published in query.get("published") or []:
@@ -490,3 +495,31 @@ async def test_the_home_page_says_which_figures_rest_on_sample_rows(site_client,
         section = section[:section.index("</li>")]
         assert ("rests-on-sample" in section) == (name in sample_figures), name
     assert 'id="sample-banner"' in page
+
+
+# ---- a card for every shared figure (issue 13) -------------------------------------------------
+
+def test_every_headline_figure_has_its_card_drawn_at_build_time(sample_db):
+    from PIL import Image
+    cards = sample_db.with_name("cards")
+    for name in HEADLINES:
+        with Image.open(cards / f"{name}.png") as card:
+            assert card.format == "PNG" and card.size == (1200, 630)
+            assert len(set(card.convert("RGB").resize((60, 32)).getdata())) > 20  # drawn, not blank
+
+
+def test_a_shared_figure_link_previews_as_its_figure_and_card(sample_db):
+    """On the real server (serve.sh): each headline page's og:title gives the figure in words and
+    its og:image is the card, a PNG served at /cards/; with SITE_URL set the image URL is absolute."""
+    import urllib.request
+    from site_server import served
+    with served(sample_db, env={"SITE_URL": "https://cautions.example.org"}) as url:
+        for name, query in HEADLINES.items():
+            page = urllib.request.urlopen(f"{url}/cautions/{name}").read().decode()
+            title = re.search(r'<meta property="og:title" content="([^"]*)"', page).group(1)
+            for published in query["published"]:
+                assert f"{published['value']:,}" in html.unescape(title), title
+            image = re.search(r'<meta property="og:image" content="([^"]*)"', page).group(1)
+            assert image == f"https://cautions.example.org/cards/{name}.png"
+            with urllib.request.urlopen(f"{url}/cards/{name}.png") as response:
+                assert response.headers["Content-Type"] == "image/png" and response.read(8) == b"\x89PNG\r\n\x1a\n"
