@@ -266,6 +266,16 @@ def sql_page_html(text, site, page_file):
     return text.replace("</head>", scripts, 1)
 
 
+def canned_query_form(text, name, sql):
+    """A canned query's parameter form, sent to the SQL page with the query's SQL: another value
+    (q=cannabis) is answered in the browser, by the same SQL the server runs."""
+    action = f'<form class="sql" action="/{DATABASE}/{name}" method="get">'
+    if action not in text:
+        raise RuntimeError(f"static_site.py: the page of {name} has no form for its parameters")
+    hidden = f'<input type="hidden" name="sql" value="{html.escape(sql, quote=True)}">'
+    return text.replace(action, f'<form class="sql" action="/{DATABASE}" method="get">{hidden}', 1)
+
+
 def write(site_dir, file, content):
     path = site_dir / file
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -323,6 +333,10 @@ async def publish(database, output, inspect_file=None, site_url=None, quiet=Fals
         csp = response.headers.get("content-security-policy")
         if file == f"{DATABASE}/index.html":
             text = sql_page_html(text, site, file)
+        name = path.rsplit("/", 1)[-1]
+        if path == f"/{DATABASE}/{name}" and name in site.queries and 'name="' in text.split('<form class="sql"', 1)[-1] \
+                and re.search(r"(?<![:\w]):[A-Za-z_]\w*", site.queries[name]["sql"]):
+            text = canned_query_form(text, name, site.queries[name]["sql"])
         text = site.rewrite_html(text, path, file)
         if csp:
             text = text.replace("<head>", "<head>\n    " + static_policy(csp), 1)
