@@ -316,9 +316,34 @@ async def fetch(ds, path):
     return response
 
 
+async def fetch_to_file(ds, path, destination):
+    """A response written to disk as Datasette streams it (a figure's every crime, as CSV, may be
+    hundreds of megabytes): the app called over ASGI, each body chunk appended to the file."""
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    url = urllib.parse.urlsplit(path)
+    scope = {"type": "http", "http_version": "1.1", "method": "GET", "scheme": "http", "path": url.path,
+             "raw_path": url.path.encode(), "query_string": url.query.encode(), "root_path": "",
+             "headers": [(b"host", b"localhost")], "client": ("127.0.0.1", 0), "server": ("localhost", 80)}
+    status = {}
+    with open(destination, "wb") as out:
+        async def receive():
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message):
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            elif message["type"] == "http.response.body":
+                out.write(message.get("body", b""))
+        await ds.app()(scope, receive, send)
+    if status.get("code") != 200:
+        raise RuntimeError(f"static_site.py: {path} answered {status.get('code')}")
+
+
 async def publish(database, output, inspect_file=None, site_url=None, quiet=False):
     started = time.monotonic()
     output = Path(output)
+    if Path(database).stem != DATABASE:
+        raise SystemExit(f"static_site.py: the database file must be named {DATABASE}.db (its name is in every URL)")
     ds = make_datasette(database, inspect_file)
     await ds.invoke_startup()
     site = Site(ds, database)
@@ -342,7 +367,7 @@ async def publish(database, output, inspect_file=None, site_url=None, quiet=Fals
             text = text.replace("<head>", "<head>\n    " + static_policy(csp), 1)
         write(tmp, file, text.encode("utf-8"))
     for path, file in site.files.items():
-        write(tmp, file, (await fetch(ds, path)).content)
+        await fetch_to_file(ds, path, tmp / file)
 
     response = await ds.client.get("/-/this-page-is-not-on-the-site")
     text = site.rewrite_html(response.text, "/404.html", "404.html")

@@ -40,11 +40,11 @@ def handler(root, prefix, counter):
         def log_message(self, *args):
             pass
 
-        def send_body(self, status, headers, body, head):
+        def send_body(self, status, headers, body, head, size=None):
             self.send_response(status)
             for name, value in headers.items():
                 self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Content-Length", str(len(body) if size is None else size))
             self.end_headers()
             if not head:
                 self.wfile.write(body)
@@ -66,20 +66,24 @@ def handler(root, prefix, counter):
                 file = file / "index.html"
             if not file.is_file():
                 return self.not_found(head)
-            data = file.read_bytes()
+            size = file.stat().st_size
             headers = {"Content-Type": TYPES.get(file.suffix, "application/octet-stream"), "Accept-Ranges": "bytes"}
             match = RANGE.match(self.headers.get("Range", "").strip())
             if match and (match.group(1) or match.group(2)):
                 if match.group(1):
                     start = int(match.group(1))
-                    end = min(int(match.group(2)) if match.group(2) else len(data) - 1, len(data) - 1)
+                    end = min(int(match.group(2)) if match.group(2) else size - 1, size - 1)
                 else:
-                    start, end = max(0, len(data) - int(match.group(2))), len(data) - 1
-                if start > end or start >= len(data):
-                    return self.send_body(416, {"Content-Range": f"bytes */{len(data)}"}, b"", head)
-                headers["Content-Range"] = f"bytes {start}-{end}/{len(data)}"
-                return self.send_body(206, headers, data[start:end + 1], head)
-            return self.send_body(200, headers, data, head)
+                    start, end = max(0, size - int(match.group(2))), size - 1
+                if start > end or start >= size:
+                    return self.send_body(416, {"Content-Range": f"bytes */{size}"}, b"", head)
+                headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+                with open(file, "rb") as f:  # only the range: a database may be gigabytes
+                    f.seek(start)
+                    return self.send_body(206, headers, f.read(end - start + 1), head, size=end - start + 1)
+            if head:
+                return self.send_body(200, headers, b"", head, size=size)
+            return self.send_body(200, headers, file.read_bytes(), head)
 
         def not_found(self, head):
             page = root / "404.html"
