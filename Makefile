@@ -5,6 +5,7 @@
 #   make build      build cautions.db (and inspect-data.json) from data/manifest.yml, checking the figures
 #   make serve      build, then serve the site on http://127.0.0.1:8001 (make serve PORT=9000)
 #   make test       run the tests (make test PYTEST_ARGS="-k browser -x")
+#   make site       build, then write site/: the whole site as static files, for any static host
 #   make bench      run the timing benchmark
 #   make clean      delete everything the commands above made, except .venv
 #   make lock       re-pin requirements.lock and requirements-runtime.lock after editing pyproject.toml
@@ -21,7 +22,7 @@ PORT ?= 8001
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := venv
-.PHONY: venv build serve test bench clean screenshots describe lock
+.PHONY: venv build serve site test bench clean screenshots describe lock
 
 venv: $(VENV)/.installed
 
@@ -49,6 +50,11 @@ describe: venv
 serve: build
 	HOST=$(HOST) PORT=$(PORT) DATASETTE=$(VENV)/bin/datasette ./serve.sh
 
+# The site as static files (static_site.py): every page rendered by the same app serve.sh runs,
+# the JSON and CSV of each query, the database for SQL in the browser. Publish site/ anywhere.
+site: build
+	$(VENV)/bin/python static_site.py --database cautions.db --inspect-file inspect-data.json --output site
+
 # The tests build their own databases; they do not need make build.
 test: venv
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
@@ -62,8 +68,7 @@ bench: venv
 
 clean:
 	rm -f cautions.db cautions.db-journal inspect-data.json .ci/junit.xml
-	rm -rf cards
-	rm -rf .pytest_cache tests/screenshots bench/out
+	rm -rf cards .pytest_cache tests/screenshots bench/out site site.tmp
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
 
 # Every package pinned with its sha256, from PyPI, by uv (in a throwaway venv of its own).

@@ -1,0 +1,179 @@
+/* SQL in the browser, for the static site (static_site.py puts this on the database page,
+   cautions/index.html, with sql.js-httpvfs from static/vendor/ before it).
+
+   The page is Datasette's own database page. Its form sends ?sql=... (and :name parameters)
+   to this page, as a link from the Datasette server does; this script runs that SQL here, in a
+   worker, against the published database read over HTTP range requests (4 KB pages, only
+   those the query needs), read-only, and shows the answer as a table, with CSV and JSON of it
+   and a link that carries the query. The two SQL functions the server adds
+   (plugins/forgiving_search.py's escape_fts, plugins/sql_functions.py's
+   normalise_offence_code) are defined in the worker too, the same rules in JavaScript, so
+   the canned queries run unchanged. Nothing is fetched from any other host. */
+(function () {
+  'use strict';
+  var MAX_ROWS_SHOWN = 1000; /* as the server's max_returned_rows */
+  var section = document.getElementById('sql-in-browser');
+  if (!section) return;
+  var form = document.querySelector('form.sql');
+  var textarea = document.getElementById('sql-editor');
+  var params = new URLSearchParams(window.location.search);
+  var sql = params.get('sql');
+
+  /* The same rules as the server's Python functions; run inside the worker. */
+  var WORKER_FUNCTIONS = function (db) {
+    var MAX_SEARCH = 1000;
+    function ftsQuery(text) {
+      if (text === null || text === undefined) return null;
+      text = String(text);
+      if (text.length > MAX_SEARCH) throw new Error('search text longer than 1,000 characters');
+      var word = /[\p{L}\p{N}\p{M}_]+/gu;
+      var phrases = [];
+      var re = /"([^"]*)"|(\S+)/g, m;
+      var folded = text.replace(/\u201c/g, '"').replace(/\u201d/g, '"');
+      while ((m = re.exec(folded)) !== null) {
+        var tokens = (m[1] || m[2] || '').match(word) || [];
+        if (tokens.length) phrases.push('"' + tokens.join(' ') + '"*');
+      }
+      if ((text.split('"').length - 1) % 2) {
+        phrases = (text.match(word) || []).map(function (t) { return '"' + t + '"*'; });
+      }
+      return phrases.join(' ') || '""';
+    }
+    var CODE = /^(?:0*(\d{1,3})\s*[/.\-]\s*0*(\d{1,3})|0*(\d{1,3})\s*([A-Za-z]?))$/;
+    function offenceCode(text) {
+      if (typeof text === 'number' && Number.isInteger(text)) text = String(text);
+      if (!text || typeof text !== 'string' || text.length > 64) return null;
+      text = text.trim();
+      if (text.length > 12) return null;
+      var m = CODE.exec(text);
+      if (!m) return null;
+      if (m[1] !== undefined) return parseInt(m[1], 10) + '/' + parseInt(m[2], 10);
+      return parseInt(m[3], 10) + m[4].toUpperCase();
+    }
+    db.create_function('escape_fts', ftsQuery);
+    db.create_function('normalise_offence_code', offenceCode);
+    db.exec('pragma query_only = 1');
+  };
+
+  function parameterNames(text) {
+    var stripped = text.replace(/'(?:[^']|'')*'/g, "''").replace(/"(?:[^"]|"")*"/g, '""')
+      .replace(/--[^\n]*/g, '').replace(/\/\*[\s\S]*?\*\//g, '');
+    var names = [], re = /(^|[^:\w]):([A-Za-z_][A-Za-z0-9_]*)/g, m;
+    while ((m = re.exec(stripped)) !== null) {
+      if (names.indexOf(m[2]) < 0) names.push(m[2]);
+    }
+    return names;
+  }
+
+  function element(tag, attributes, text) {
+    var el = document.createElement(tag);
+    Object.keys(attributes || {}).forEach(function (k) { el.setAttribute(k, attributes[k]); });
+    if (text !== undefined) el.textContent = text;
+    return el;
+  }
+
+  function status(message, kind) {
+    var p = section.querySelector('.sql-status');
+    p.textContent = message;
+    p.className = 'sql-status' + (kind ? ' message-' + kind : '');
+  }
+
+  function csv(columns, rows) {
+    function cell(v) {
+      if (v === null || v === undefined) return '';
+      var s = v instanceof Uint8Array ? '<Binary: ' + v.length + ' bytes>' : String(v);
+      return /[",\r\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
+    }
+    return [columns].concat(rows).map(function (r) { return r.map(cell).join(','); }).join('\r\n') + '\r\n';
+  }
+
+  function download(label, type, body, name) {
+    var a = element('a', { href: URL.createObjectURL(new Blob([body], { type: type })), download: name }, label);
+    return a;
+  }
+
+  function render(result, names, values, stats, ms) {
+    var columns = result ? result.columns : [];
+    var rows = result ? result.values : [];
+    var objects = rows.map(function (r) {
+      var o = {};
+      columns.forEach(function (c, i) { o[c] = r[i] instanceof Uint8Array ? null : r[i]; });
+      return o;
+    });
+    status(rows.length.toLocaleString('en-GB') + ' row' + (rows.length === 1 ? '' : 's') + ' in ' + ms + ' ms; ' +
+      'read ' + (stats ? Math.round(stats.totalFetchedBytes / 1024).toLocaleString('en-GB') + ' KB of the ' +
+      (stats.totalBytes / 1e6).toFixed(1) + ' MB database in ' + stats.totalRequests + ' requests' : '') + '.');
+    section.querySelectorAll('.sql-result, .sql-links').forEach(function (el) { el.remove(); });
+    var links = element('p', { 'class': 'sql-links export-links' });
+    links.appendChild(document.createTextNode('This result as '));
+    links.appendChild(download('CSV', 'text/csv', csv(columns, rows), 'query.csv'));
+    links.appendChild(document.createTextNode(', '));
+    links.appendChild(download('JSON', 'application/json', JSON.stringify(objects, null, 2) + '\n', 'query.json'));
+    links.appendChild(document.createTextNode(' · '));
+    links.appendChild(element('a', { href: '?' + params.toString(), 'class': 'sql-permalink' }, 'Link to this query'));
+    section.appendChild(links);
+    var wrapper = element('div', { 'class': 'sql-result table-wrapper' });
+    var table = element('table', { 'class': 'rows-and-columns' });
+    var head = table.createTHead().insertRow();
+    columns.forEach(function (c) { head.appendChild(element('th', { scope: 'col', 'class': 'col-' + c }, c)); });
+    var body = table.createTBody();
+    rows.slice(0, MAX_ROWS_SHOWN).forEach(function (r) {
+      var tr = body.insertRow();
+      r.forEach(function (v, i) {
+        var td = element('td', { 'class': 'col-' + columns[i] });
+        if (v === null) td.appendChild(element('span', { 'class': 'null' }, '\u00a0'));
+        else td.textContent = v instanceof Uint8Array ? '<Binary: ' + v.length + ' bytes>' : String(v);
+        tr.appendChild(td);
+      });
+    });
+    wrapper.appendChild(table);
+    section.appendChild(wrapper);
+    if (rows.length > MAX_ROWS_SHOWN) {
+      section.appendChild(element('p', { 'class': 'sql-result' }, 'The first ' + MAX_ROWS_SHOWN +
+        ' rows are shown; the CSV and JSON hold all ' + rows.length.toLocaleString('en-GB') + '.'));
+    }
+  }
+
+  if (!sql) return;
+  if (textarea) textarea.value = sql; /* before CodeMirror reads it, at window.onload */
+  var names = parameterNames(sql);
+  var values = {};
+  if (form && names.length) {
+    var fieldset = element('p', { 'class': 'sql-parameters' });
+    names.forEach(function (name) {
+      var id = 'sql-parameter-' + name;
+      fieldset.appendChild(element('label', { 'for': id }, name + ' '));
+      var input = element('input', { type: 'text', id: id, name: name });
+      input.value = params.get(name) || '';
+      fieldset.appendChild(input);
+      fieldset.appendChild(document.createTextNode(' '));
+    });
+    form.insertBefore(fieldset, form.querySelector('input[type=submit]').parentNode);
+  }
+  names.forEach(function (name) { values[':' + name] = params.get(name) || ''; });
+
+  status('Running the query in your browser…');
+  var here = document.baseURI;
+  var started = performance.now();
+  var worker;
+  createDbWorker(
+    [{ from: 'inline', config: { serverMode: 'full', url: new URL(section.dataset.database, here).href,
+                                 requestChunkSize: Number(section.dataset.pageSize) } }],
+    new URL(section.dataset.worker, here).href,
+    new URL(section.dataset.wasm, here).href
+  ).then(function (w) {
+    worker = w;
+    return worker.worker.evalCode('(' + WORKER_FUNCTIONS.toString() + ')(db);');
+  }).then(function () {
+    return worker.db.exec(sql, values);
+  }).then(function (results) {
+    var ms = Math.round(performance.now() - started);
+    return worker.worker.getStats().then(function (stats) {
+      render(results.length ? results[results.length - 1] : null, names, values, stats, ms);
+      section.dataset.state = 'done';
+    });
+  }).catch(function (error) {
+    status('The query failed: ' + (error && error.message ? error.message : String(error)), 'error');
+    section.dataset.state = 'error';
+  });
+})();

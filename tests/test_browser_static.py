@@ -1,0 +1,214 @@
+"""The static site (static_site.py) in chromium, served as a plain static host serves it (files,
+range requests: tests/static_server.py) from a sub-path, with every host but 127.0.0.1 blocked:
+the same figures and charts as the Datasette site, the same JSON, and SQL in the browser.
+
+Skipped without chromium or Playwright, as tests/test_browser.py is (failing when REQUIRE_BROWSER=1).
+"""
+import asyncio
+import json
+import sqlite3
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+import static_site
+from site_fixtures import explorer_queries, headline_queries, inspect_file, rows
+from site_server import served
+from static_server import static_served
+from test_browser import CHROMIUM, CHROMIUM_ARGS, no_browser
+
+HEADLINES = headline_queries()
+EXPLORERS = explorer_queries()
+BLOCK_OTHER_HOSTS = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
+SUB_PATH = "/some/path"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        no_browser("the playwright package is not installed")
+    if not CHROMIUM.exists():
+        no_browser(f"{CHROMIUM} is missing (apt-get install chromium)")
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS + [BLOCK_OTHER_HOSTS])
+    except Exception as e:  # noqa: BLE001 -- any launch failure means no browser
+        playwright.stop()
+        no_browser(f"chromium did not start: {e}")
+    yield browser
+    browser.close()
+    playwright.stop()
+
+
+@pytest.fixture(scope="module")
+def static(sample_db, tmp_path_factory):
+    """site/ built from the shipped build, served at http://127.0.0.1:<port>/some/path/."""
+    output = tmp_path_factory.mktemp("static") / "site"
+    asyncio.run(static_site.publish(sample_db, output, inspect_file(sample_db), quiet=True))
+    with static_served(output, SUB_PATH) as (url, counter):
+        yield url, counter
+
+
+@pytest.fixture(scope="module")
+def live(sample_db):
+    with served(sample_db) as url:
+        yield url
+
+
+@pytest.fixture
+def page(browser, static):
+    """A page that records script errors and every request to a host other than the static one."""
+    origin = static[0].split(SUB_PATH)[0]
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    page = context.new_page()
+    page.errors, page.elsewhere = [], []
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    page.on("request", lambda request: None if request.url.startswith((origin + "/", "blob:", "data:"))
+            else page.elsewhere.append(request.url))
+    page.on("requestfailed", lambda request: page.errors.append(f"failed: {request.url}")
+            if not request.url.endswith("/favicon.ico") else None)
+    yield page
+    assert page.elsewhere == []  # offline: nothing but the host that serves site/
+    context.close()
+
+
+@pytest.fixture
+def live_page(browser):
+    """A page of the Datasette site itself, to compare with (its own context)."""
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    yield context.new_page()
+    context.close()
+
+
+def figures_and_chart(page):
+    figures = {}
+    for figure in page.locator(".figure-values").all():
+        figures[figure.get_attribute("id") or len(figures)] = " ".join(figure.inner_text().split())
+    chart = page.locator(".headline-chart")
+    drawn = None
+    if chart.count():
+        segments = chart.locator("svg.chart-wide rect.segment")
+        drawn = (chart.get_attribute("data-rows"), segments.count(),
+                 [round((segments.nth(i).bounding_box() or {}).get("height", 0)) for i in range(segments.count())])
+    return figures, drawn
+
+
+def test_the_home_page_shows_the_same_figures_as_the_datasette_site(page, live_page, static, live):
+    live_page.goto(live + "/")
+    text_live = " ".join(live_page.locator("main").inner_text().split())
+    checks_live = live_page.locator(".check-matches").count()
+    page.goto(static[0])
+    text_static = " ".join(page.locator("main").inner_text().split())
+    assert text_static == text_live
+    assert page.locator(".check-matches").count() == checks_live > 0
+    for name, query in HEADLINES.items():
+        for published in query["published"]:
+            assert f"{published['value']:,}" in page.locator(f"#figure-{name} .figure-values").inner_text()
+    assert page.locator("#sample-banner").is_visible()
+    page.locator(f'#figure-rape_cautions a[href="cautions/rape_cautions/"]').first.click()
+    page.wait_for_load_state("load")
+    assert page.url == static[0] + "cautions/rape_cautions/"
+    assert page.errors == []
+
+
+@pytest.mark.parametrize("name", HEADLINES)
+def test_each_headline_page_shows_the_same_figure_and_chart(page, live_page, static, live, name):
+    live_page.goto(f"{live}/cautions/{name}")
+    expected = figures_and_chart(live_page)
+    page.goto(f"{static[0]}cautions/{name}")  # the URL a story shared, without its slash
+    assert page.url.split("#")[0] == f"{static[0]}cautions/{name}/"
+    assert figures_and_chart(page) == expected
+    assert expected[1] is None or expected[1][1] > 0
+    # the downloads are there, relative
+    assert page.locator(f'a[href="../{name}.csv"]').count() >= 1
+    assert page.errors == []
+
+
+@pytest.mark.parametrize("name", EXPLORERS)
+def test_each_explorer_query_draws_its_chart(page, static, name):
+    """datasette-vega, from the static files: it reads <name>.json, the ?_shape=array answer."""
+    page.goto(f"{static[0]}cautions/{name}/")
+    drawn = page.wait_for_selector("form.datasette-vega + div canvas, form.datasette-vega + div svg.marks",
+                                   state="attached", timeout=15_000)
+    page.wait_for_function("(el) => el.tagName.toLowerCase() === 'canvas' || el.querySelectorAll('path, rect').length > 0",
+                           arg=drawn, timeout=15_000)
+    assert page.errors == []
+
+
+def test_each_json_file_equals_the_live_sites_shape_array(static, live):
+    for name in {**HEADLINES, **EXPLORERS}:
+        with urllib.request.urlopen(f"{static[0]}cautions/{name}.json") as response:
+            published = json.load(response)
+        with urllib.request.urlopen(f"{live}/cautions/{name}.json?_shape=array") as response:
+            assert published == json.load(response), name
+
+
+def run_sql(page, base, sql, **params):
+    """Datasette's own SQL link (/cautions?sql=...) on the static site; returns the result table."""
+    query = urllib.parse.urlencode({"sql": sql, **params})
+    page.goto(f"{base}cautions?{query}")
+    page.wait_for_selector("#sql-in-browser[data-state]", timeout=30_000)
+    assert page.locator("#sql-in-browser").get_attribute("data-state") == "done", \
+        page.locator(".sql-status").inner_text()
+    headers = page.locator("#sql-in-browser table.rows-and-columns th").all_inner_texts()
+    cells = page.locator("#sql-in-browser table.rows-and-columns tbody tr").all()
+    return [dict(zip(headers, row.locator("td").all_inner_texts())) for row in cells]
+
+
+def test_the_sql_page_counts_the_crimes_reading_only_part_of_the_database(page, static, sample_db):
+    url, counter = static
+    counter.reset()
+    answer = run_sql(page, url, "select count(*) as crimes from cautions")
+    assert answer == [{"crimes": str(rows(sample_db, "select count(*) as n from cautions")[0]["n"])}]
+    database = Path(sample_db).stat().st_size
+    read = sum(size for path, status, size in counter.requests if path.split("?")[0].endswith("/cautions.db"))
+    assert all(status == 206 for path, status, _ in counter.requests if path.endswith("/cautions.db"))
+    assert 0 < read < database / 4  # range requests, not the whole file
+    # the answer's CSV and JSON, and a link that carries the query
+    assert page.locator(".sql-links a", has_text="CSV").get_attribute("download") == "query.csv"
+    assert page.locator(".sql-links a", has_text="JSON").get_attribute("download") == "query.json"
+    permalink = page.locator("a.sql-permalink").get_attribute("href")
+    assert urllib.parse.parse_qs(permalink.lstrip("?"))["sql"] == ["select count(*) as crimes from cautions"]
+    # the SQL is in Datasette's editor, ready to change and run again
+    assert "select count(*) as crimes from cautions" in page.locator(".CodeMirror").inner_text()
+    assert page.errors == []
+
+
+def test_the_sql_page_runs_full_text_search_and_the_servers_sql_functions(page, static, sample_db):
+    sql = ("select count(*) as crimes from cautions where offence_description_id in "
+           "(select rowid from offence_descriptions_fts where offence_descriptions_fts match escape_fts(:q))")
+    with sqlite3.connect(sample_db) as conn:
+        expected = conn.execute(sql.replace("escape_fts(:q)", "'\"cannabis\"*'")).fetchone()[0]
+    assert expected > 0
+    assert run_sql(page, static[0], sql, q="cannabis") == [{"crimes": str(expected)}]
+    assert page.locator("#sql-parameter-q").input_value() == "cannabis"
+    assert run_sql(page, static[0], "select normalise_offence_code('092/70') as code") == [{"code": "92/70"}]
+    assert page.errors == []
+
+
+def test_a_canned_query_with_another_value_is_answered_in_the_browser(page, static, live):
+    """search_cautions?q=cannabis: the query's form sends its SQL to the SQL page, which gives the
+    server's answer."""
+    page.goto(f"{static[0]}cautions/search_cautions/")
+    page.fill('form.sql input[name="q"]', "cannabis")
+    page.locator('form.sql input[type="submit"]').click()
+    page.wait_for_selector("#sql-in-browser[data-state]", timeout=30_000)
+    headers = page.locator("#sql-in-browser th").all_inner_texts()
+    got = [dict(zip(headers, r.locator("td").all_inner_texts()))
+           for r in page.locator("#sql-in-browser tbody tr").all()]
+    with urllib.request.urlopen(f"{live}/cautions/search_cautions.json?q=cannabis&_shape=array") as response:
+        expected = [{k: str(v) for k, v in row.items()} for row in json.load(response)]
+    assert got == expected and got
+    assert page.errors == []
+
+
+def test_the_sql_page_is_read_only(page, static):
+    page.goto(f"{static[0]}cautions?" + urllib.parse.urlencode({"sql": "delete from releases"}))
+    page.wait_for_selector("#sql-in-browser[data-state]", timeout=30_000)
+    assert page.locator("#sql-in-browser").get_attribute("data-state") == "error"
+    assert "readonly" in page.locator(".sql-status").inner_text().replace(" ", "").lower() or \
+        "query_only" in page.locator(".sql-status").inner_text()

@@ -1,0 +1,172 @@
+"""The site as static files (static_site.py, `make site`): what site/ holds, that every link in
+it resolves to a file in it (so it works from any sub-path), that nothing loads from another
+host, and that each published file is the answer the Datasette server gives."""
+import asyncio
+import hashlib
+import json
+import re
+import sqlite3
+import urllib.parse
+from pathlib import Path, PurePosixPath
+
+import pytest
+
+import static_site
+from site_fixtures import canned_queries, headline_queries, inspect_file, rows, site_client  # noqa: F401
+
+QUERIES = canned_queries()
+LINK = re.compile(r'''\s(href|src|action)=("[^"]*"|'[^']*')''')
+
+
+def build_site(sample_db, output):
+    return asyncio.run(static_site.publish(sample_db, output, inspect_file(sample_db), quiet=True))
+
+
+@pytest.fixture(scope="module")
+def site_dir(sample_db, tmp_path_factory):
+    output = tmp_path_factory.mktemp("static") / "site"
+    build_site(sample_db, output)
+    return output
+
+
+def html_files(site_dir):
+    return sorted(site_dir.rglob("*.html"))
+
+
+def links(path):
+    import html
+    for _, value in LINK.findall(path.read_text(encoding="utf-8")):
+        yield html.unescape(value[1:-1])
+
+
+def test_site_holds_every_page_and_file_the_issue_lists(site_dir, sample_db):
+    assert (site_dir / "index.html").is_file()
+    assert (site_dir / "cautions" / "index.html").is_file()  # the SQL page
+    for name, query in QUERIES.items():
+        assert (site_dir / "cautions" / name / "index.html").is_file(), name
+        assert (site_dir / "cautions" / f"{name}.json").is_file(), name
+        assert (site_dir / "cautions" / f"{name}.csv").is_file(), name
+        if query.get("rows_view"):
+            assert (site_dir / "cautions" / f"{name}_rows.csv").is_file(), name
+    with sqlite3.connect(sample_db) as conn:
+        tables = [r[0] for r in conn.execute("select name from sqlite_master where type in ('table', 'view')")]
+        releases = [r[0] for r in conn.execute("select id from releases")]
+    for table in tables:
+        assert (site_dir / "cautions" / table / "index.html").is_file(), table
+    for release in releases:
+        assert (site_dir / "cautions" / "releases" / release / "index.html").is_file(), release
+    assert (site_dir / "404.html").is_file()
+    sitemap = (site_dir / "sitemap.xml").read_text()
+    assert "<loc>/cautions/rape_cautions</loc>" in sitemap
+    for vendored in ("index.js", "sqlite.worker.js", "sql-wasm.wasm", "LICENSE"):
+        assert (site_dir / static_site.VENDOR / vendored).is_file()
+
+
+def test_the_database_copy_is_the_same_bytes_laid_out_for_range_reads(site_dir, sample_db):
+    """4 KB pages, no journal: the copy is cautions.db byte for byte, so the sha256 every page cites
+    (from the server's own inspect data) names the file the SQL page reads."""
+    copy = site_dir / "cautions.db"
+    digest = hashlib.sha256(copy.read_bytes()).hexdigest()
+    assert digest == hashlib.sha256(Path(sample_db).read_bytes()).hexdigest()
+    with sqlite3.connect(f"file:{copy}?mode=ro", uri=True) as conn:
+        assert conn.execute("pragma page_size").fetchone()[0] == 4096
+        assert conn.execute("pragma journal_mode").fetchone()[0] == "delete"
+    assert digest in (site_dir / "index.html").read_text()
+    assert json.loads((site_dir / "site.json").read_text())["database_sha256"] == digest
+
+
+def test_a_database_with_other_pages_is_rewritten_and_both_sha256s_kept(sample_db, tmp_path):
+    wide = tmp_path / "wide.db"
+    with sqlite3.connect(sample_db) as source:
+        source.execute("pragma page_size = 8192")
+        source.execute("vacuum into ?", (str(wide),))
+    copy = tmp_path / "copy.db"
+    before, after = static_site.database_copy(wide, copy)
+    assert before != after
+    with sqlite3.connect(copy) as conn:
+        assert conn.execute("pragma page_size").fetchone()[0] == 4096
+        assert conn.execute("select count(*) from cautions").fetchone() == \
+            sqlite3.connect(sample_db).execute("select count(*) from cautions").fetchone()
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("name", QUERIES)
+async def test_each_json_file_is_the_servers_shape_array_answer(site_dir, site_client, name):  # noqa: F811
+    live = await site_client.get(f"/cautions/{name}.json?_shape=array")
+    assert json.loads((site_dir / "cautions" / f"{name}.json").read_text()) == live.json()
+    live_csv = await site_client.get(f"/cautions/{name}.csv")
+    assert (site_dir / "cautions" / f"{name}.csv").read_bytes() == live_csv.content
+
+
+@pytest.mark.parametrize("name", [n for n, q in headline_queries().items() if q.get("rows_view")])
+def test_each_figures_rows_csv_holds_every_crime_behind_it(site_dir, sample_db, name):
+    lines = (site_dir / "cautions" / f"{name}_rows.csv").read_text().splitlines()
+    assert len(lines) - 1 == rows(sample_db, f"select count(*) as n from {name}_rows")[0]["n"]
+
+
+def test_every_same_site_link_is_relative_and_resolves_to_a_file_in_site(site_dir):
+    """So site/ works from any sub-path: no link starts with /, and each names a file that exists
+    (a folder's index.html), a query string for the SQL page only."""
+    missing = []
+    for page in html_files(site_dir):
+        where = PurePosixPath(page.relative_to(site_dir).as_posix()).parent
+        for url in links(page):
+            parts = urllib.parse.urlsplit(url)
+            if parts.scheme in ("http", "https", "mailto", "data", "blob") or url.startswith("#"):
+                continue
+            assert not url.startswith("/"), f"{page}: {url}"
+            target = site_dir / where / parts.path
+            if parts.path.endswith("/") or parts.path in ("", "."):
+                target = target / "index.html"
+            if not target.resolve().is_file():
+                missing.append(f"{page.relative_to(site_dir)}: {url}")
+    assert missing == []
+
+
+def test_nothing_is_loaded_from_another_host(site_dir):
+    """Every script, stylesheet, image and font is inside site/ (links to other sites may stay: a
+    reader follows them, the page never loads them)."""
+    loaded = re.compile(r'''<(?:script|img|iframe|source)\b[^>]*\ssrc=["']([^"']+)|<link\b[^>]*\shref=["']([^"']+)''')
+    for page in html_files(site_dir):
+        for src, href in loaded.findall(page.read_text(encoding="utf-8")):
+            url = src or href
+            assert not re.match(r"(https?:)?//", url), f"{page}: {url}"
+    for css in site_dir.rglob("*.css"):
+        assert not re.search(r"url\(['\"]?(https?:)?//", css.read_text(encoding="utf-8")), css
+
+
+def test_links_the_static_files_cannot_answer_become_sql_in_the_browser(site_dir):
+    """A filtered table, a row, a canned query with other parameters: each becomes the SQL page
+    with the query as SQL. Datasette's own ?sql= links keep their query string as it was."""
+    site = static_site.Site.__new__(static_site.Site)
+    site.pages = {"/cautions": "cautions/index.html", "/cautions/releases": "cautions/releases/index.html"}
+    site.files = {}
+    site.queries = {"search_cautions": {"sql": "select :q"}}
+    site.tables = {"releases": ["id"], "cautions": []}
+    site.ds = type("DS", (), {"table_metadata": lambda self, db, t: {}})()
+    page = "cautions/rape_cautions/index.html"
+    assert site.local_url("/cautions?sql=select+1", "/cautions/rape_cautions", page) == "../?sql=select+1"
+    assert site.local_url("/cautions/releases?_hide_sql=1", "/cautions/rape_cautions", page) == "../releases/"
+    assert site.local_url("/cautions/search_cautions?q=cannabis", "/", page) == \
+        "../?sql=select+%3Aq&q=cannabis"
+    filtered = site.local_url("/cautions/releases?is_sample=1", "/", page)
+    assert urllib.parse.parse_qs(urllib.parse.urlsplit(filtered).query)["sql"] == [
+        """select * from "releases" where "is_sample" = '1' limit 1001"""]
+    row = site.local_url("/cautions/cautions/7", "/", page)
+    assert urllib.parse.parse_qs(urllib.parse.urlsplit(row).query)["sql"] == [
+        """select * from "cautions" where "rowid" = '7'"""]
+
+
+def test_the_static_pages_are_those_the_server_renders(site_dir):
+    """The same templates: the headline page carries its figure, chart and citation; the SQL page
+    is Datasette's database page with the in-browser engine added; a Content-Security-Policy
+    that lets a page load only from its own host travels in a <meta> tag."""
+    rape = (site_dir / "cautions" / "rape_cautions" / "index.html").read_text()
+    assert 'class="headline-chart"' in rape and "12 cautions given for rape" in " ".join(rape.split())
+    assert '<meta http-equiv="Content-Security-Policy"' in rape
+    policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', rape).group(1)
+    assert "default-src &#x27;none&#x27;" in policy and "connect-src &#x27;self&#x27;" in policy
+    assert "frame-ancestors" not in policy  # not allowed in a meta tag
+    sql_page = (site_dir / "cautions" / "index.html").read_text()
+    assert 'id="sql-in-browser"' in sql_page and 'sql-in-browser.js' in sql_page
+    assert '<form class="sql" action="./"' in sql_page
