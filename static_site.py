@@ -77,7 +77,8 @@ def make_datasette(database, inspect_file=None):
         metadata=yaml.safe_load((ROOT / "metadata.yml").read_text(encoding="utf-8")),
         plugins_dir=str(ROOT / "plugins"),
         template_dir=str(ROOT / "templates"),
-        static_mounts=[("static", str(ROOT / "static"))],
+        static_mounts=[("static", str(ROOT / "static"))]
+        + ([("cards", str(Path(database).with_name("cards")))] if Path(database).with_name("cards").is_dir() else []),
         settings=serve_settings(),
         cors=True,
     )
@@ -390,6 +391,9 @@ async def publish(database, output, inspect_file=None, site_url=None, quiet=Fals
             write(tmp, path.lstrip("/"), content)
 
     source_sha, copy_sha = database_copy(Path(database), tmp / Path(database).name)
+    cards = Path(database).with_name("cards")  # the figures' link-preview cards (build.py --cards)
+    if cards.is_dir():
+        shutil.copytree(cards, tmp / "cards", dirs_exist_ok=True)
     base = (site_url or "").rstrip("/")
     urls = "".join(f"  <url><loc>{html.escape(base + path)}</loc></url>\n" for path in site.pages)
     write(tmp, "sitemap.xml", ('<?xml version="1.0" encoding="UTF-8"?>\n'
