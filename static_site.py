@@ -25,7 +25,6 @@ sql.js-httpvfs, reading the database over HTTP range requests). Datasette's own 
 """
 import argparse
 import asyncio
-import hashlib
 import html
 import json
 import os
@@ -40,6 +39,8 @@ from pathlib import Path, PurePosixPath
 import yaml
 from datasette.app import SETTINGS, Datasette
 from datasette.utils import tilde_decode, tilde_encode
+
+from foi.manifest import sha256
 
 ROOT = Path(__file__).resolve().parent
 DATABASE = "cautions"
@@ -299,15 +300,7 @@ def database_copy(source, destination):
             conn.execute("vacuum into ?", (str(destination),))
         with sqlite3.connect(destination) as conn:
             conn.execute("pragma journal_mode = delete")
-    return sha256_file(source), sha256_file(destination)
-
-
-def sha256_file(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return sha256(source), sha256(destination)
 
 
 async def fetch(ds, path):

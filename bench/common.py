@@ -302,9 +302,5 @@ def fmt(value, spec=".2f", missing="-"):
 
 
 def file_sha256(path):
-    import hashlib
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
+    from foi.manifest import sha256  # the build's own
+    return sha256(path)

@@ -7,7 +7,6 @@ served immutable. Its sha256 is computed once at startup (or taken from `dataset
 """
 import asyncio
 import datetime
-import hashlib
 import os
 import sqlite3
 
@@ -16,16 +15,9 @@ from datasette.plugins import pm
 from datasette.utils import tilde_encode
 
 from foi.figures import tables_read_by
+from foi.manifest import sha256
 
 _sha256 = {}  # (path, size, mtime) of a database file -> its sha256
-
-
-def file_sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 async def database_sha256(db):
@@ -35,7 +27,7 @@ async def database_sha256(db):
     stat = os.stat(db.path)
     key = (db.path, stat.st_size, stat.st_mtime_ns)
     if key not in _sha256:
-        _sha256[key] = (not db.is_mutable and db.hash) or await asyncio.to_thread(file_sha256, db.path)
+        _sha256[key] = (not db.is_mutable and db.hash) or await asyncio.to_thread(sha256, db.path)
     return _sha256[key]
 
 

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from datasette.app import SETTINGS, Datasette
+from datasette.app import Datasette
+
+from static_site import serve_settings  # noqa: F401 (the one reading of serve.sh's settings)
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVE_SH = ROOT / "serve.sh"
@@ -41,23 +43,6 @@ def explorer_queries():
 def fragment_settings(fragment):
     """'g.mark=bar&g.x_column=drug' -> {'mark': 'bar', 'x_column': 'drug'}"""
     return {k[2:]: v for k, v in (bit.split("=", 1) for bit in fragment.lstrip("#").split("&")) if k.startswith("g.")}
-
-
-def serve_settings():
-    """The `--setting name value` pairs of serve.sh, typed as Datasette types them, so the test
-    client runs with exactly the settings the real server gets."""
-    defaults = {s.name: s.default for s in SETTINGS}
-    settings = {}
-    for name, value in re.findall(r"--setting\s+(\w+)\s+(\S+)", SERVE_SH.read_text()):
-        default = defaults[name]
-        if isinstance(default, bool):
-            settings[name] = value.lower() in ("on", "true", "1")
-        elif isinstance(default, int):
-            settings[name] = int(value)
-        else:
-            settings[name] = value
-    assert settings, "serve.sh gives Datasette no --setting at all"
-    return settings
 
 
 def rows(db_path, sql, params=()):
