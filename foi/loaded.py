@@ -42,7 +42,7 @@ class Loaded:
             "requested": str(r["requested"]) if r.get("requested") else None,
             "answered": str(r["answered"]) if r.get("answered") else None,
             "is_sample": int(r["is_sample"]), "file_name": r["file"],
-            "sha256": manifest.sha256(s.original), "bytes": os.path.getsize(s.original),
+            "sha256": s.sha256 or manifest.sha256(s.original), "bytes": os.path.getsize(s.original),
             "encoding": s.encoding, "line_endings": s.line_endings, "delimiter": s.delimiter_name,
             "table_name": self.table, "raw_table": self.raw_table,
             "rows_read": self.rows_read, "rows_loaded": self.rows_loaded, "rows_rejected": self.rows_rejected,

@@ -9,6 +9,7 @@ Rows are streamed: nothing here holds more than one row of a large file.
 """
 import codecs
 import csv
+import hashlib
 import io
 import os
 import re
@@ -39,6 +40,7 @@ class Source:
     delimiter: str
     is_xlsx: bool
     size: int
+    sha256: str | None = None   # of the original, when it is the file read (computed as it is checked)
 
     @property
     def delimiter_name(self):
@@ -59,17 +61,18 @@ def open_release(release, path, scratch):
     elif utf16_to_utf8(path, display, Path(scratch) / (release["id"] + ".utf8.csv")):
         csv_path = Path(scratch) / (release["id"] + ".utf8.csv")
     declared = release.get("encoding") if csv_path is path else None
-    encoding, endings, lines = sniff(csv_path, display, declared)
+    encoding, endings, lines, digest = sniff(csv_path, display, declared)
     if csv_path is not path and not is_xlsx:
         encoding = "utf-16"
     read_as = "utf-8" if encoding == "utf-16" else encoding
     separator = "," if is_xlsx else delimiter(csv_path, read_as, release.get("delimiter"))
     return Source(path, csv_path, display, encoding, read_as, endings, lines, separator, is_xlsx,
-                  os.path.getsize(csv_path))
+                  os.path.getsize(csv_path), digest if csv_path is path else None)
 
 
 def sniff(path, display, declared=None):
-    """Check the whole file decodes before any row is loaded. Returns (encoding, line endings, lines).
+    """Check the whole file decodes before any row is loaded. Returns (encoding, line endings, lines,
+    sha256 of the bytes).
     `declared` is the release's `encoding:` from the manifest: then only that one is tried."""
     size = os.path.getsize(path)
     if size == 0:
@@ -86,15 +89,19 @@ def sniff(path, display, declared=None):
     errors = []  # where each encoding tried fails
     for candidate in ((declared,) if declared else (encoding, "cp1252")):
         decoder = codecs.getincrementaldecoder(candidate)()
-        line, endings = 1, set()
+        ascii_compatible = codecs.lookup(candidate).name in ("utf-8", "utf-8-sig", "cp1252", "ascii")
+        line, endings, digest = 1, set(), hashlib.sha256()
         with open(path, "rb") as f:
             try:
                 while chunk := f.read(1 << 20):
-                    decoder.decode(chunk)
-                    line += chunk.count(b"\n") or chunk.count(b"\r")
-                    endings.update(_endings(chunk))
+                    if not (ascii_compatible and chunk.isascii()):  # ASCII is every such encoding's text
+                        decoder.decode(chunk)
+                    digest.update(chunk)
+                    lf, cr = chunk.count(b"\n"), chunk.count(b"\r")
+                    line += lf or cr
+                    endings.update(_endings(chunk, lf, cr))
                 decoder.decode(b"", final=True)
-                return candidate, "/".join(sorted(endings)) or "none", line
+                return candidate, "/".join(sorted(endings)) or "none", line, digest.hexdigest()
             except UnicodeDecodeError as e:
                 bad_line, bad_cell = _line_and_cell_of_offset(path, f.tell() - len(chunk) + e.start)
                 errors.append((bad_line, bad_cell, chunk[e.start:e.start + 4]))
@@ -153,8 +160,12 @@ def delimiter(path, encoding, declared=None):
     return best
 
 
-def _endings(chunk):
-    crlf = chunk.count(b"\r\n")
+def _endings(chunk, lf, cr):
+    if not cr:
+        return {"LF"} if lf else set()
+    if not lf:
+        return {"CR"}
+    crlf = lf if lf == cr and chunk[-1:] != b"\r" else chunk.count(b"\r\n")  # as many CR as LF: CRLF
     found = set()
     if crlf:
         found.add("CRLF")
@@ -330,7 +341,7 @@ class Table:
                 if (len(cells) == width and c0 and not pending_notes
                         and (len(c0) > longest or not (is_total(c0) or is_subtotal(c0)))
                         and sum(map(len, cells)) <= MAX_ROW_CHARS and not c0.isspace()
-                        and (width == 1 or any(cells[1:]))):
+                        and (width == 1 or cells[1] or any(cells[2:]))):
                     yield line, cells
                     continue
                 yield from self._careful(line, cells, width, pending_notes)

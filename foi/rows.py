@@ -12,10 +12,10 @@ A problem stops the build at the release's first line that has it (file, line, c
 import json
 import re
 import sqlite3
+import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from itertools import islice
 from operator import itemgetter
 from sys import intern
 
@@ -25,7 +25,6 @@ from .loaded import Loaded
 from .read import Table
 from .schema import CAUTIONS_COLUMNS, ROW_FIELDS, header_key, match_columns, unique_column_names
 
-BATCH = 20_000
 WHITESPACE = "' ' || char(9, 10, 13, 160)"  # what SQL trim() strips, as Python's strip() would
 RAW_OWN_COLUMNS = ("source_line", "rejected_reason")
 
@@ -89,18 +88,14 @@ def stage(db, release, source, lookup, descriptions, show_progress):
         names, (line_col, reason_col) = unique_column_names(table.headers, RAW_OWN_COLUMNS)
         raw = "raw_" + release["id"].replace("-", "_")
         db[raw].create({line_col: int, **{n: str for n in names}, reason_col: str}, pk=line_col)
-        insert_sql = (f"insert into {quote(raw)} ({', '.join(map(quote, [line_col, *names]))}) "
-                      f"values ({', '.join('?' * (len(names) + 1))})")
+        insert_sql = (f"insert into {quote(raw)} ({', '.join(map(quote, [*names, line_col]))}) "
+                      f"values ({', '.join('?' * (len(names) + 1))})")  # each row's cells, then its line
         tally = Tally(found)
-        rows = tally.records(table.rows())
-        started, shown = time.perf_counter(), 0
-        while batch := list(islice(rows, BATCH)):
-            db.conn.executemany(insert_sql, batch)
-            loaded.rows_read += len(batch)
-            if show_progress and source.size > 3_000_000:
-                shown = progress(release["id"], loaded.rows_read, batch[-1][0] / max(source.lines, 1), started)
-        if shown:
-            progress(release["id"], loaded.rows_read, 1, started, done=True)
+        bar = Progress(release["id"], source.lines) if show_progress and source.size > 3_000_000 else None
+        db.conn.executemany(insert_sql, tally.records(table.rows(), bar))
+        loaded.rows_read = tally.rows
+        if bar:
+            bar.done(loaded.rows_read)
         loaded.blank_rows, loaded.notes = table.blank_rows, table.notes
         header_line, headers, totals = table.header_line, table.headers, table.totals
     if not loaded.rows_read:
@@ -138,8 +133,10 @@ class Tally:
         self.key = itemgetter(*present)  # outcome and outcome date are always there: a tuple
         self.seen = {}
 
-    def records(self, rows):
+    def records(self, rows, bar=None):
+        """The rows as executemany takes them: each row's cells with its line number after them."""
         key, seen = self.key, self.seen
+        mark = bar.every if bar else float("inf")
         for line, cells in rows:
             k = key(cells)
             counted = seen.get(k)
@@ -147,7 +144,11 @@ class Tally:
                 seen[tuple(map(intern, k))] = [1, line]
             else:
                 counted[0] += 1
-            yield (line, *cells)
+            if line > mark:
+                mark = bar.show(line, sum(n for n, _ in seen.values()))
+            cells.append(line)
+            yield cells
+        self.rows = sum(n for n, _ in seen.values())
 
     def finish(self):
         positions = self.positions
@@ -472,12 +473,20 @@ def check_rows_total(totals, loaded, display):
         loaded.total_row = f"line {line}: {numbers[0]:,}, matches the rows"
 
 
-def progress(name, rows, share, started, done=False, width=30):
-    """A progress bar on stderr for big files, estimated from the file's size and rows so far."""
-    import sys
-    if done:
-        print(f"\r{name} [{'#' * width}] {rows:,} rows in {time.perf_counter() - started:.1f}s", file=sys.stderr)
-    else:
-        filled = int(min(0.99, share) * width)
-        print(f"\r{name} [{'#' * filled}{'.' * (width - filled)}] {rows:,} rows", end="", file=sys.stderr, flush=True)
-    return True
+class Progress:
+    """A progress bar on stderr for big files, estimated from the lines read so far."""
+
+    def __init__(self, name, lines, width=30):
+        self.name, self.lines, self.width, self.started = name, max(lines, 1), width, time.perf_counter()
+        self.every = 50_000
+
+    def show(self, line, rows):
+        filled = int(min(0.99, line / self.lines) * self.width)
+        print(f"\r{self.name} [{'#' * filled}{'.' * (self.width - filled)}] {rows:,} rows", end="", file=sys.stderr,
+              flush=True)
+        self.every = line + 50_000
+        return self.every
+
+    def done(self, rows):
+        print(f"\r{self.name} [{'#' * self.width}] {rows:,} rows in {time.perf_counter() - self.started:.1f}s",
+              file=sys.stderr)

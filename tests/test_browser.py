@@ -41,7 +41,7 @@ def browser():
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        no_browser("the playwright package is not installed (pip install -r requirements.txt)")
+        no_browser("the playwright package is not installed (make venv installs it from requirements.lock)")
     if not CHROMIUM.exists():
         no_browser(f"{CHROMIUM} is missing (apt-get install chromium)")
     playwright = sync_playwright().start()
