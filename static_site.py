@@ -365,7 +365,11 @@ async def publish(database, output, inspect_file=None, site_url=None, quiet=Fals
 
     response = await ds.client.get("/-/this-page-is-not-on-the-site")
     text = site.rewrite_html(response.text, "/404.html", "404.html")
+    if site_url:  # a host serves 404.html at any depth: its links resolve from the site's own address
+        text = text.replace("<head>", f'<head>\n    <base href="{html.escape(site_url.rstrip("/"))}/">', 1)
     csp = response.headers.get("content-security-policy")
+    if csp and site_url:
+        csp = csp.replace("base-uri 'none'", "base-uri 'self'")  # the <base> above, on the site's own host
     if csp:
         text = text.replace("<head>", "<head>\n    " + static_policy(csp), 1)
     write(tmp, "404.html", text.encode("utf-8"))

@@ -3,6 +3,7 @@ it resolves to a file in it (so it works from any sub-path), that nothing loads 
 host, and that each published file is the answer the Datasette server gives."""
 import asyncio
 import hashlib
+import html
 import json
 import re
 import sqlite3
@@ -170,3 +171,17 @@ def test_the_static_pages_are_those_the_server_renders(site_dir):
     sql_page = (site_dir / "cautions" / "index.html").read_text()
     assert 'id="sql-in-browser"' in sql_page and 'sql-in-browser.js' in sql_page
     assert '<form class="sql" action="./"' in sql_page
+
+
+def test_the_404_page_links_from_the_sites_own_address_at_any_depth(sample_db, tmp_path):
+    """A static host serves 404.html for a missing page at any depth: with SITE_URL its links
+    resolve from the site's address (a <base>, allowed by its policy), so they hold under a sub-path."""
+    site_url = "https://example.org/some/path"
+    asyncio.run(static_site.publish(sample_db, tmp_path / "site", inspect_file(sample_db), site_url=site_url,
+                                    quiet=True))
+    page = (tmp_path / "site" / "404.html").read_text(encoding="utf-8")
+    assert f'<base href="{site_url}/">' in page
+    policy = html.unescape(re.search(r'http-equiv="Content-Security-Policy" content="([^"]*)"', page).group(1))
+    assert "base-uri 'self'" in policy
+    links = re.findall(r'<a href="([^"#]+)"', page)
+    assert links and not [link for link in links if link.startswith("/")], links
