@@ -161,6 +161,15 @@ class Site:
                 return self.pages[f"/{DATABASE}"], [("sql", f"select * from {sqlite_name(table)} where {where}")]
         return None
 
+    def searchable(self):
+        """{table: [its full-text index, the column the index's rowid matches]}, for the SQL page."""
+        found = {}
+        for table in self.tables:
+            config = self.ds.table_metadata(DATABASE, table) or {}
+            if config.get("fts_table"):
+                found[table] = [config["fts_table"], config.get("fts_pk", "rowid")]
+        return found
+
     def table_sql(self, table, pairs):
         """A table page's filters, search and sort (the simple ones) as SQL."""
         where, order = [], ""
@@ -259,13 +268,23 @@ def sql_page_html(text, site, page_file):
         return site.relative(path, page_file)
     section = (f'\n<section id="sql-in-browser" aria-live="polite" data-database="{link(site.database_file.name)}" '
                f'data-worker="{link(VENDOR + "/sqlite.worker.js")}" data-wasm="{link(VENDOR + "/sql-wasm.wasm")}" '
-               f'data-page-size="4096">\n'
+               f'data-page-size="4096" data-searchable="{html.escape(json.dumps(site.searchable()), quote=True)}">\n'
                '  <p class="sql-status">SQL runs here, in your browser, reading only the parts of the database '
                'each query needs.</p>\n</section>\n')
     scripts = (f'<script src="/{VENDOR}/index.js" defer></script>\n'
                f'<script src="/{SQL_PAGE_SCRIPT}" defer></script>\n</head>')
     text = before + marker + form + "</form>" + section + rest
     return text.replace("</head>", scripts, 1)
+
+
+def table_form(text, table):
+    """A table page's search box and filters, sent to the SQL page with the table's name: the
+    page there (static/sql-in-browser.js) asks the same question as SQL and answers it."""
+    action = f'<form class="filters" action="/{DATABASE}/{tilde_encode(table)}" method="get">'
+    if action not in text:
+        return text
+    hidden = f'<input type="hidden" name="_table" value="{html.escape(table, quote=True)}">'
+    return text.replace(action, f'<form class="filters" action="/{DATABASE}" method="get">{hidden}', 1)
 
 
 def canned_query_form(text, name, sql):
@@ -356,6 +375,8 @@ async def publish(database, output, inspect_file=None, site_url=None, quiet=Fals
         if path == f"/{DATABASE}/{name}" and name in site.queries and 'name="' in text.split('<form class="sql"', 1)[-1] \
                 and re.search(r"(?<![:\w]):[A-Za-z_]\w*", site.queries[name]["sql"]):
             text = canned_query_form(text, name, site.queries[name]["sql"])
+        if path == f"/{DATABASE}/{name}" and name in site.tables:
+            text = table_form(text, name)
         text = site.rewrite_html(text, path, file)
         if csp:
             text = text.replace("<head>", "<head>\n    " + static_policy(csp), 1)

@@ -17,7 +17,7 @@
   var form = document.querySelector('form.sql');
   var textarea = document.getElementById('sql-editor');
   var params = new URLSearchParams(window.location.search);
-  var sql = params.get('sql');
+  var sql = params.get('sql') || tableSql(params);
 
   /* The same rules as the server's Python functions; run inside the worker. */
   var WORKER_FUNCTIONS = function (db) {
@@ -54,6 +54,44 @@
     db.create_function('normalise_offence_code', offenceCode);
     db.exec('pragma query_only = 1');
   };
+
+  /* A table page's search and filters (its form sends ?_table=name&_search=...&_filter_column=...
+     here) as SQL: the same question static_site.py's table_sql asks for a link. */
+  function tableSql(query) {
+    var table = query.get('_table');
+    if (!table) return null;
+    function name(n) { return '"' + String(n).replace(/"/g, '""') + '"'; }
+    function text(v) { return "'" + String(v).replace(/'/g, "''") + "'"; }
+    var signs = { exact: '=', not: '!=', gt: '>', gte: '>=', lt: '<', lte: '<=' };
+    var where = [], order = '';
+    function filter(column, op, value) {
+      op = (op || 'exact').replace(/__1$/, '');
+      if (!column) return;
+      if (signs[op]) where.push(name(column) + ' ' + signs[op] + ' ' + text(value));
+      else if (op === 'contains') where.push(name(column) + ' like ' + text('%' + value + '%'));
+      else if (op === 'startswith') where.push(name(column) + ' like ' + text(value + '%'));
+      else if (op === 'endswith') where.push(name(column) + ' like ' + text('%' + value));
+      else if (op === 'isnull') where.push(name(column) + ' is null');
+      else if (op === 'notnull') where.push(name(column) + ' is not null');
+    }
+    var searchable = JSON.parse(section.getAttribute('data-searchable') || '{}');
+    query.forEach(function (value, key) {
+      var m = /^_filter_column(_\d+)?$/.exec(key);
+      if (key === '_search' && value && searchable[table]) {
+        where.push(name(searchable[table][1]) + ' in (select rowid from ' + name(searchable[table][0]) + ' where ' +
+          name(searchable[table][0]) + ' match escape_fts(' + text(value) + '))');
+      } else if (key === '_sort' || key === '_sort_desc') {
+        if (value) order = ' order by ' + name(value) + (key === '_sort_desc' ? ' desc' : '');
+      } else if (m) {
+        var suffix = m[1] || '';
+        filter(value, query.get('_filter_op' + suffix), query.get('_filter_value' + suffix) || '');
+      } else if (key.charAt(0) !== '_') {
+        var parts = key.split('__');
+        filter(parts[0], parts[1], value);
+      }
+    });
+    return 'select * from ' + name(table) + (where.length ? ' where ' + where.join(' and ') : '') + order + ' limit 1001';
+  }
 
   function parameterNames(text) {
     var stripped = text.replace(/'(?:[^']|'')*'/g, "''").replace(/"(?:[^"]|"")*"/g, '""')

@@ -212,3 +212,24 @@ def test_the_sql_page_is_read_only(page, static):
     assert page.locator("#sql-in-browser").get_attribute("data-state") == "error"
     assert "readonly" in page.locator(".sql-status").inner_text().replace(" ", "").lower() or \
         "query_only" in page.locator(".sql-status").inner_text()
+
+
+def test_a_table_pages_search_box_and_filters_are_answered_on_the_sql_page(page, static, sample_db):
+    """The cautions table's search box (and a filter) send the table's name to the SQL page, which
+    asks the same question as SQL: the crimes a search finds, as the server finds them."""
+    with sqlite3.connect(sample_db) as conn:
+        expected = conn.execute(
+            "select count(*) from cautions where financial_year = '2016/17' and offence_description_id in (select rowid "
+            "from offence_descriptions_fts where offence_descriptions_fts match '\"cannabis\"*')").fetchone()[0]
+    assert 0 < expected < 1001
+    page.goto(f"{static[0]}cautions/cautions/")
+    page.fill('form.filters input[name="_search"]', "cannabis")
+    page.locator('form.filters select[name="_filter_column"]').select_option("financial_year")
+    page.locator('form.filters select[name="_filter_op"]').select_option("exact")
+    page.fill('form.filters input[name="_filter_value"]', "2016/17")
+    page.locator('form.filters input[type="submit"]').first.click()
+    page.wait_for_selector("#sql-in-browser[data-state]", timeout=30_000)
+    assert page.locator("#sql-in-browser").get_attribute("data-state") == "done", page.locator(".sql-status").inner_text()
+    assert page.locator("#sql-in-browser table.rows-and-columns tbody tr").count() == expected
+    assert "match escape_fts('cannabis')" in page.locator(".CodeMirror").inner_text()
+    assert page.errors == []
