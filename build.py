@@ -4,10 +4,14 @@
     python build.py --strict        # ...and fails if a headline figure differs from the published one
     python build.py --output x.db --manifest other/manifest.yml --quiet
     python build.py describe data/new_release.csv   # a manifest entry for a release nobody has declared
+    python build.py --inspect-file inspect-data.json --cards cards   # as `make build`: with the database,
+                                    # Datasette's inspect data and each figure's link-preview card
 
-Steps: check the manifest -> load each release (validating every cell) -> indexes, full-text
-search, views -> run every headline query against its published figure -> write the database
-to a temporary file beside the old one, and only then put it in its place. A bad release
+Steps: check the manifest -> read each release (foi/rows.py: its cells into a raw table and every
+distinct value decided once; foi/counts.py: a published table as it is) -> `cautions` by one
+INSERT ... SELECT per row-level release -> indexes, full-text search, views -> every headline
+query against its published figure (foi/figures.py) -> write the database to a temporary file
+beside the old one, and only then put it (and its inspect file and cards) in place. A bad release
 stops the build with the file, line and column, what is wrong and what to do; the previous
 database is left exactly as it was.
 """
