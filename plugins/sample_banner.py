@@ -1,5 +1,7 @@
-"""The sample-data banner: while any release in a database is a sample (releases.is_sample = 1),
-every page -- index, database, table, row, query and error pages -- says so at the top.
+"""The sample-data banner: the site's sample releases (releases.is_sample = 1), for every page.
+Pages of one table or query show the red banner only when their own data rests on a sample, and a
+small note otherwise (plugins/release_attribution.py says which); the home page, error pages and
+any page that does not say show the banner whenever the site holds a sample.
 
 The releases are read once at startup, per database (the database is served immutable, so
 they cannot change), and handed to every template as the Jinja global `sample_releases`.
