@@ -231,6 +231,7 @@ def finish(db, headline_queries, loaded, descriptions):
     write_cautions_by_month(db, loaded)
     db["cautions_by_month"].create_index(["month"])
     db["cautions_by_month"].create_index(["financial_year", "offender"])
+    db["cautions_by_code"].create_index(["offence_code", "financial_year", "caution_type", "cautions"])
     for name, query in headline_queries.items():
         if query.get("rows_view"):
             try:
@@ -263,6 +264,14 @@ def write_cautions_by_month(db, loaded):
     rows = [(release.release["id"], *key, count) for release in loaded for key, count in release.by_month.items()]
     rows.sort(key=lambda r: [(value is not None, value or "") for value in r[:-1]])
     db.conn.executemany("insert into cautions_by_month values (?, ?, ?, ?, ?, ?, ?)", rows)
+    # ...and by offence code, behind the figures that count codes: a few KB to read whatever the
+    # size of the release (the static site's SQL page reads it over HTTP)
+    db["cautions_by_code"].create({"release_id": str, "offence_code": str, "financial_year": str,
+                                   "caution_type": str, "cautions": int},
+                                  foreign_keys=[("release_id", "releases", "id")])
+    rows = [(release.release["id"], *key, count) for release in loaded for key, count in release.by_code.items()]
+    rows.sort(key=lambda r: [(value is not None, value or "") for value in r[:-1]])
+    db.conn.executemany("insert into cautions_by_code values (?, ?, ?, ?, ?)", rows)
 
 
 def print_summary(summary, output):

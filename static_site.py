@@ -80,7 +80,9 @@ def make_datasette(database, inspect_file=None):
         template_dir=str(ROOT / "templates"),
         static_mounts=[("static", str(ROOT / "static"))]
         + ([("cards", str(Path(database).with_name("cards")))] if Path(database).with_name("cards").is_dir() else []),
-        settings=serve_settings(),
+        # the server's settings, but no cap on a CSV file: the static site's <figure>_rows.csv holds
+        # every crime behind a figure (the server streams those; a file is written whole)
+        settings={**serve_settings(), "max_csv_mb": 0},
         cors=True,
     )
 

@@ -29,6 +29,7 @@ class Loaded:
     outcome_values: list = field(default_factory=list)         # (value, rows, read as, decided by)
     date_forms: Counter = field(default_factory=Counter)       # form -> rows
     by_month: Counter = field(default_factory=Counter)         # (month, year, type, offender, group) -> crimes
+    by_code: Counter = field(default_factory=Counter)          # (offence code, year, type) -> crimes
 
     @property
     def display(self):

@@ -18,7 +18,7 @@ OPTIONAL = ["foi_reference", "requested", "answered", "description", "sha256", "
             "header_rows", "total_rows", "subtotal_rows", "row_total", "period"]
 # Tables build.py makes itself; a counts release's `table:` may not take one of these names.
 BUILT_TABLES = {"releases", "offence_codes", "offence_descriptions", "cautions", "cautions_by_month",
-                "headline_figures", "outcome_values", "offence_matches", "date_values", "published_totals"}
+                "headline_figures", "outcome_values", "offence_matches", "date_values", "published_totals", "cautions_by_code"}
 BUILT_PREFIXES = ("raw_", "offence_descriptions_fts", "offence_codes_fts", "sqlite_")
 
 

@@ -274,6 +274,7 @@ def decide_values(db, staged, tally, lookup, descriptions):
         loaded.suppressed_cells += n * matches[oi].suppressed
         iso, clock, form, financial_year, month = parsed[di]
         by_month[month, financial_year, kind[2], kind[3], lookup.group(matches[oi].code)] += n
+        loaded.by_code[matches[oi].code, financial_year, kind[2]] += n
     errors = [(date_first[di], *p) for di, p in parsed.items() if len(p) == 2]
     if errors:
         line, problem, fix = min(errors)

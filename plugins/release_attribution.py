@@ -22,7 +22,7 @@ from datasette.plugins import pm
 
 from foi.figures import tables_read_by
 
-ROW_TABLES = ("cautions", "cautions_by_month", "outcome_values", "date_values", "offence_matches", "headline_figures")
+ROW_TABLES = ("cautions", "cautions_by_month", "cautions_by_code", "outcome_values", "date_values", "offence_matches", "headline_figures")
 
 
 def attribution(datasette):
