@@ -25,6 +25,8 @@ sql.js-httpvfs, reading the database over HTTP range requests). Datasette's own 
 """
 import argparse
 import asyncio
+import contextlib
+import csv
 import html
 import json
 import os
@@ -331,6 +333,20 @@ async def fetch(ds, path):
     return response
 
 
+def write_view_csv(database, view, destination):
+    """A view as the CSV Datasette streams for it (?_stream=on: its columns, then every row, written
+    by Python's csv module as Datasette writes them), read straight from the database: through the
+    app, 10M rows took over an hour; this way, a minute."""
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as conn, \
+            open(destination, "w", encoding="utf-8", newline="") as out:
+        cursor = conn.execute(f"select * from {sqlite_name(view)}")
+        writer = csv.writer(out)
+        writer.writerow([d[0] for d in cursor.description])
+        while batch := cursor.fetchmany(10_000):
+            writer.writerows(batch)
+
+
 async def fetch_to_file(ds, path, destination):
     """A response written to disk as Datasette streams it (a figure's every crime, as CSV, may be
     hundreds of megabytes): the app called over ASGI, each body chunk appended to the file."""
@@ -384,7 +400,11 @@ async def publish(database, output, inspect_file=None, site_url=None, quiet=Fals
             text = text.replace("<head>", "<head>\n    " + static_policy(csp), 1)
         write(tmp, file, text.encode("utf-8"))
     for path, file in site.files.items():
-        await fetch_to_file(ds, path, tmp / file)
+        view = path.split("?")[0].rsplit("/", 1)[-1]
+        if path.endswith("_rows.csv?_stream=on"):  # every crime behind a figure: straight from SQLite
+            write_view_csv(database, view[:-len(".csv")], tmp / file)
+        else:
+            await fetch_to_file(ds, path, tmp / file)
 
     response = await ds.client.get("/-/this-page-is-not-on-the-site")
     text = site.rewrite_html(response.text, "/404.html", "404.html")
