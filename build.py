@@ -290,7 +290,7 @@ def print_summary(summary, output):
         if s.date_forms:
             print("    dates (table date_values): " + ", ".join(f"{form} {n:,}" for form, n in s.date_forms.most_common()))
         if s.extra_columns:
-            print(f"    columns also kept in cautions: " + ", ".join(f"{h!r} as {c}" for h, c in s.extra_columns.items()))
+            print("    columns also kept in cautions: " + ", ".join(f"{h!r} as {c}" for h, c in s.extra_columns.items()))
         elif s.unmapped_columns:
             print(f"    columns kept in {s.raw_table} but not mapped: {', '.join(s.unmapped_columns)}")
         if s.unknown_offence_codes:

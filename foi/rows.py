@@ -40,10 +40,13 @@ class Staged:
     extra: dict                   # raw column name -> header; after plan_extra_columns(), -> column in cautions
     headers: list
     found: dict                   # field -> index of its header
-    temp: dict = field(default_factory=dict)  # the decisions' temporary tables, which insert() joins to
+    outcomes: dict = field(default_factory=dict)  # outcome value as given -> the kind it was read as
+    kinds: list = field(default_factory=list)     # by id: each distinct (outcome, age group), decided
 
-    def __post_init__(self):
-        self.temp = {name: f"temp.{quote(f'_{name}_{self.raw}')}" for name in ("kind", "date", "offence")}
+    @property
+    def temp(self):
+        """The decisions' temporary tables, which insert() joins to: this release's own."""
+        return {name: f"temp.{quote(f'_{name}_{self.raw}')}" for name in ("kind", "date", "offence")}
 
 
 def quote(name):
@@ -216,7 +219,6 @@ def decide_outcomes(db, staged, tally):
     loaded.outcome_values = [(value.strip(), rows[value], name, why) for value, (name, why) in decisions.items()]
     staged.outcomes = {value: name for value, (name, _) in decisions.items()}
     # one row per distinct (outcome, age group): what the rows carrying it become
-    staged.kinds = []
     for outcome, age in kinds:
         name = staged.outcomes[outcome]
         cleaned = age.strip()

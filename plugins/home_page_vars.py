@@ -8,7 +8,6 @@ served immutable. Its sha256 is computed once at startup (or taken from `dataset
 import asyncio
 import datetime
 import os
-import sqlite3
 
 from datasette import hookimpl
 from datasette.plugins import pm

@@ -4,7 +4,6 @@
 Test modules import the fixtures they use: `from site_fixtures import site_client`.
 """
 import json
-import re
 import sqlite3
 import subprocess
 import sys

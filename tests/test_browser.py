@@ -36,8 +36,9 @@ def no_browser(reason):
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="module")
-def browser():
+def chromium(extra_args=()):
+    """Debian's chromium through Playwright, headless (a generator for a fixture to yield from):
+    skipped without it, or failing when REQUIRE_BROWSER=1, as in CI."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -46,13 +47,18 @@ def browser():
         no_browser(f"{CHROMIUM} is missing (apt-get install chromium)")
     playwright = sync_playwright().start()
     try:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS + list(extra_args))
     except Exception as e:  # noqa: BLE001 -- any launch failure means no browser
         playwright.stop()
         no_browser(f"chromium did not start: {e}")
     yield browser
     browser.close()
     playwright.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    yield from chromium()
 
 
 @pytest.fixture(scope="module")

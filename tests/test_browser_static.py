@@ -17,7 +17,7 @@ import static_site
 from site_fixtures import explorer_queries, headline_queries, inspect_file, rows
 from site_server import served
 from static_server import static_served
-from test_browser import CHROMIUM, CHROMIUM_ARGS, no_browser
+from test_browser import chromium
 
 HEADLINES = headline_queries()
 EXPLORERS = explorer_queries()
@@ -27,21 +27,7 @@ SUB_PATH = "/some/path"
 
 @pytest.fixture(scope="module")
 def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        no_browser("the playwright package is not installed")
-    if not CHROMIUM.exists():
-        no_browser(f"{CHROMIUM} is missing (apt-get install chromium)")
-    playwright = sync_playwright().start()
-    try:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS + [BLOCK_OTHER_HOSTS])
-    except Exception as e:  # noqa: BLE001 -- any launch failure means no browser
-        playwright.stop()
-        no_browser(f"chromium did not start: {e}")
-    yield browser
-    browser.close()
-    playwright.stop()
+    yield from chromium([BLOCK_OTHER_HOSTS])
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +95,7 @@ def test_the_home_page_shows_the_same_figures_as_the_datasette_site(page, live_p
         for published in query["published"]:
             assert f"{published['value']:,}" in page.locator(f"#figure-{name} .figure-values").inner_text()
     assert page.locator("#sample-banner").is_visible()
-    page.locator(f'#figure-rape_cautions a[href="cautions/rape_cautions/"]').first.click()
+    page.locator('#figure-rape_cautions a[href="cautions/rape_cautions/"]').first.click()
     page.wait_for_load_state("load")
     assert page.url == static[0] + "cautions/rape_cautions/"
     assert page.errors == []
