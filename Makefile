@@ -5,6 +5,7 @@
 #   make build      build cautions.db (and inspect-data.json) from data/manifest.yml, checking the figures
 #   make serve      build, then serve the site on http://127.0.0.1:8001 (make serve PORT=9000)
 #   make test       run the tests (make test PYTEST_ARGS="-k browser -x")
+#   make metamorphic  the sample exported every way a force exports it, 2,000 combinations (tests/metamorphic.py)
 #   make site       build, then write site/: the whole site as static files, for any static host
 #   make bench      run the timing benchmark
 #   make clean      delete everything the commands above made, except .venv
@@ -22,7 +23,7 @@ PORT ?= 8001
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := venv
-.PHONY: venv build serve site test bench clean screenshots describe lock
+.PHONY: venv build serve site test bench clean screenshots describe lock metamorphic
 
 venv: $(VENV)/.installed
 
@@ -58,6 +59,12 @@ site: build
 # The tests build their own databases; they do not need make build.
 test: venv
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+# The wider metamorphic run: `make test` tries each transformation of the sample alone and 200 seeded
+# combinations; this tries 2,000 (METAMORPHIC_CASES, METAMORPHIC_SEED to change them). A few minutes.
+METAMORPHIC_CASES ?= 2000
+metamorphic: venv
+	METAMORPHIC_CASES=$(METAMORPHIC_CASES) $(VENV)/bin/python -m pytest tests/test_metamorphic.py -q $(PYTEST_ARGS)
 
 # The README's screenshots (docs/), taken by the browser tests.
 screenshots: venv
