@@ -7,11 +7,19 @@ repeated, swapped or cut short, cells blown up. Each mutant goes through the rel
 with a ReleaseError: never any other exception. Some go through the whole build beside a good
 database, which must come out byte for byte as it was.
 
+A second mutator works on cells, not bytes: it reads a good release as a table and changes one to
+four cells the ways a person or a spreadsheet changes them (a value with a space or a no-break space
+around it, in capitals, a suppression marker, an Excel serial or an error value, an outcome or a
+date or a code written some other way, a cell copied from another row, two cells swapped, a line
+break inside a cell), then writes the table back as CSV. Those files parse; what they test is every
+decision the build makes about a value.
+
 Inputs that once crashed the build are kept in tests/bad_input/fuzz/ and replayed first. When this
 test finds a new one it prints where it wrote it: copy it there, fix the build, and it stays a case.
-FUZZ_CASES (default 2,000) and FUZZ_SEED change how many and which.
+FUZZ_CASES (default 2,000), FUZZ_CELL_CASES (default 1,000) and FUZZ_SEED change how many and which.
 """
 import contextlib
+import csv
 import io
 import os
 import random
@@ -30,6 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 HERE = ROOT / "tests" / "bad_input"
 FOUND = HERE / "fuzz"
 CASES = int(os.environ.get("FUZZ_CASES", "2000"))
+CELL_CASES = int(os.environ.get("FUZZ_CELL_CASES", "1000"))
 SEED = int(os.environ.get("FUZZ_SEED", "20261201"))
 LOOKUP = Lookup(ROOT / "data" / "reference" / "offence_codes.csv")
 SEEDS = {
@@ -72,6 +81,67 @@ def mutate(data, rng):
             continue
         data = b"\n".join(lines) if op in (4, 5, 6) else data
     return data
+
+
+def sample_slice():
+    """The sample release's title, header and first 40 rows, with a rape, a Class A supply and a
+    sexual assault among them: values as a force writes them, for the cell mutator."""
+    with open(ROOT / "data" / "sample" / "tvp_cautions_2015-04_2017-03_SAMPLE.csv", encoding="utf-8", newline="") as f:
+        lines = list(csv.reader(f))
+    headline = [r for r in lines[3:] if r[1][:3] in ("019", "092", "020") and r[1] != "092/61"][:6]
+    return table_bytes(lines[:43] + headline + lines[-2:])
+
+
+def table_bytes(table):
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(table)
+    return out.getvalue().encode("utf-8")
+
+
+CELL_SEEDS = {"rows": SEEDS["rows"] + [sample_slice()], "counts": SEEDS["counts"]}
+# What a cell becomes: whole values a cell is often found holding instead of the one it should...
+CELL_VALUES = [
+    "", " ", "\u00a0", "*", "<5", "..", "[c]", "n/a", "-", "0", "-1", "3.0", "1e5", "1,410", "42461", "42461.5",
+    "=SUM(A1:A9)", "#N/A", "#VALUE!", "NULL", "None", "Total", "Grand Total", "Page 1 of 2", "Crime Reference",
+    "Outcome", "Outcome 3", "OC3", "Type 2", "Outcome 99", "Outcome 3b", "ACC", "YCC", "Cond. Caution - Adult",
+    "Adult Cond Caution", "Cond Caution (Youth)", "Caution declined", "Adult caution (youth)", "Youth diversionary caution",
+    "Diversionary caution", "Community caution", "Offender given a caution", "Charged", "Words of advice",
+    "31/02/2016", "12/25/2016", "29/02/2016", "29/02/2015", "2016-13-01", "01/04/15", "1-Apr-15", "2016-07", "2016",
+    "2015/16", "00/00/0000", "01/04/2015 25:61", "2015-04-01T00:00:00Z", "1 April 2015", "019/08", "19C", "019/8",
+    "999/99", "19C19C", "092/70 - Possession with intent to supply cocaine", "PWITS Class A - Cocaine",
+    "Rape of female 16 or over", "18 and over", "10-17", "Café – £5", "\u200b", "\ufeff", "a\x00b", "line one\nline two",
+    'a "quoted" word', "x" * 5000, "TV1", "TV2",
+]
+# ...and what a person or a spreadsheet does to the value that is there.
+CELL_CHANGES = [
+    lambda v: v + " ", lambda v: " " + v, lambda v: v + "\u00a0", lambda v: "\u00a0" + v, lambda v: v.replace(" ", "  "),
+    lambda v: v.upper(), lambda v: v.lower(), lambda v: v.title(), lambda v: v.strip(), lambda v: v + "\t",
+    lambda v: v.replace("/", "-"), lambda v: v.lstrip("0"), lambda v: v[: len(v) // 2], lambda v: v + v,
+]
+
+
+def mutate_cells(data, rng):
+    """1 to 4 cells of a release changed as people and spreadsheets change them; the table written back as CSV."""
+    table = list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
+    header_at = next((i for i, row in enumerate(table) if len(row) > 1 and all(row)), 0)
+    for _ in range(rng.randint(1, 4)):
+        i = rng.randrange(header_at, len(table)) if rng.random() < 0.9 else rng.randrange(len(table))
+        row = table[i]
+        if not row:
+            continue
+        j = rng.randrange(len(row))
+        op = rng.randrange(4)
+        if op == 0:
+            row[j] = rng.choice(CELL_VALUES)
+        elif op == 1:
+            row[j] = rng.choice(CELL_CHANGES)(row[j])
+        elif op == 2:  # the same column's cell of another row (a repeated reference, a shifted value)
+            other = table[rng.randrange(header_at, len(table))]
+            row[j] = other[j] if j < len(other) else ""
+        elif len(row) > 1:  # two cells of the row swapped
+            k = rng.randrange(len(row))
+            row[j], row[k] = row[k], row[j]
+    return table_bytes(table)
 
 
 def release_entry(kind, name):
@@ -139,6 +209,35 @@ def test_thousands_of_mutated_releases_are_each_read_or_refused_never_a_tracebac
         folder.rmdir()
     assert not crashes, f"{len(crashes)} of {CASES} mutated releases crashed the build:\n" + "\n".join(crashes[:10])
     assert outcomes["loaded"] > CASES // 20 and outcomes["refused"] > CASES // 20, outcomes  # the mutator bites
+
+
+def cell_mutants():
+    rng = random.Random(SEED + 2)
+    for n in range(CELL_CASES):
+        kind = "rows" if n % 4 else "counts"
+        yield n, kind, mutate_cells(rng.choice(CELL_SEEDS[kind]), rng)
+
+
+def test_releases_with_cells_changed_are_each_read_or_refused_never_a_traceback(tmp_path):
+    """Cells, not bytes: every value the build decides on (outcome, date, code, description, count,
+    reference, total) changed as a force's export or a person's hand changes it."""
+    outcomes, crashes = {"loaded": 0, "refused": 0}, []
+    for n, kind, data in cell_mutants():
+        folder = tmp_path / str(n)
+        folder.mkdir()
+        try:
+            outcomes[read_release(folder, kind, data)] += 1
+        except Exception as e:  # noqa: BLE001 - exactly what must never happen
+            kept = Path(tempfile.gettempdir()) / f"fuzz-cells-crash-{SEED}-{n}-{kind}.csv"
+            kept.write_bytes(data)
+            crashes.append(f"{type(e).__name__}: {e} (input kept at {kept}; copy it to tests/bad_input/fuzz/"
+                           f"{'counts_' if kind == 'counts' else ''}...)")
+        for leftover in folder.iterdir():
+            leftover.unlink()
+        folder.rmdir()
+    assert not crashes, (f"{len(crashes)} of {CELL_CASES} releases with changed cells crashed the build:\n"
+                         + "\n".join(crashes[:10]))
+    assert outcomes["loaded"] > CELL_CASES // 20 and outcomes["refused"] > CELL_CASES // 20, outcomes
 
 
 def test_a_build_of_a_broken_release_leaves_the_previous_database_byte_for_byte(tmp_path):
