@@ -571,6 +571,25 @@ def dates_without_leading_zeros(export):
 
 
 @transformation(VALUES, slots={"dates"})
+def dates_with_dots(export):
+    """'01.04.2015'."""
+    rewrite_dates(export, "%d.%m.%Y")
+
+
+@transformation(VALUES, slots={"dates"})
+def dates_with_hyphens(export):
+    """'01-04-2015'."""
+    rewrite_dates(export, "%d-%m-%Y")
+
+
+@transformation(VALUES, slots={"dates"})
+def dates_with_two_digit_years_declared(export):
+    """'01/04/15', with `date_format: "%d/%m/%y"`."""
+    rewrite_dates(export, "%d/%m/%y")
+    export.keys["date_format"] = "%d/%m/%y"
+
+
+@transformation(VALUES, slots={"dates"})
 def dates_iso(export):
     """'2015-04-01'."""
     rewrite_dates(export, "%Y-%m-%d")
@@ -580,6 +599,16 @@ def dates_iso(export):
 def dates_iso_with_time(export):
     """'2015-04-01T14:30:00'."""
     rewrite_dates(export, lambda d: datetime.datetime.combine(d, time_of_day(d)).isoformat())
+
+
+@transformation(VALUES, slots={"dates"})
+def dates_iso_with_time_zone(export):
+    """'2015-04-01T14:30:00Z' (an API's export, in UTC; times of day between 08:00 and 20:00, so the
+    date is the same read in UTC or in UK time)."""
+    def utc(d):
+        t = time_of_day(d)
+        return f"{d:%Y-%m-%d}T{8 + t.hour % 12:02d}:{t.minute:02d}:{t.second:02d}Z"
+    rewrite_dates(export, utc)
 
 
 @transformation(VALUES, slots={"dates"})
@@ -1230,6 +1259,8 @@ def problems(export, built, baseline):
     if built.crash:
         return ["traceback: " + built.crash.strip().splitlines()[-1]]
     found = []
+    if "Traceback (most recent call last)" in built.stderr + built.stdout:
+        found.append("traceback: printed by the build: " + (built.stderr + built.stdout).strip().splitlines()[-1])
     if built.leftovers:
         found.append(f"database: temporary files left beside it: {built.leftovers}")
     if export.stops is None:  # the figures, exact
