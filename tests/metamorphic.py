@@ -121,6 +121,7 @@ class Export:
     keys: dict = field(default_factory=dict)       # other manifest keys: date_format, period, rows_are...
     layout: dict = field(default_factory=dict)     # header_every, page_every, blank_every, total
     form: FileForm = field(default_factory=FileForm)
+    dates_as_given: bool = True     # the dates still dd/mm/yyyy (a workbook may hold them as date cells)
     stops: list = None              # the right answer is a refusal whose message holds each of these
     compare: str = "caution_type"   # the breakdown checked beside the figures: caution_type, offender or None
     applied: list = field(default_factory=list)
@@ -552,6 +553,8 @@ def headers_of_the_forces_own_given_under_columns(export):
 # dates: every form a spreadsheet or a database report writes
 
 def rewrite_dates(export, form):
+    export.dates_as_given = False
+
     def change(v):
         d = datetime.datetime.strptime(v, "%d/%m/%Y")
         return form(d) if isinstance(form, type(change)) else d.strftime(form)
@@ -700,6 +703,7 @@ def dates_as_months_only(export):
 
 
 def split_dates(export, parts):
+    export.dates_as_given = False
     i = export.col("outcome_date")
     dates = [datetime.datetime.strptime(row[i], "%d/%m/%Y") for row in export.rows]
     export.drop_column("outcome_date")
@@ -729,6 +733,7 @@ def date_split_into_day_month_and_year(export):
 
 
 def financial_year_column(export, form):
+    export.dates_as_given = False
     i = export.col("outcome_date")
     years = []
     for row in export.rows:
@@ -791,7 +796,9 @@ def another_offence(row, rng):
     return [extra]
 
 
-@transformation(ROWS, slots={"repeated crimes"})
+# These take the "total" slot too: whether a force's Total row counts the rows or the crimes of a file
+# of offences is not said, so no combination asks it.
+@transformation(ROWS, slots={"repeated crimes", "total"})
 def one_row_per_offence_declared(export):
     """One row per offence: 304 crimes on two rows (a rape, a sexual assault, a Class A supply among
     them, each with the same offence twice), with `rows_are: offences`: figures count crimes."""
@@ -800,14 +807,14 @@ def one_row_per_offence_declared(export):
     export.coarser(None)
 
 
-@transformation(ROWS, slots={"repeated crimes"}, stops=True)
+@transformation(ROWS, slots={"repeated crimes", "total"}, stops=True)
 def one_row_per_offence_undeclared(export):
     """The same without `rows_are:`: the build must stop, saying how many references repeat (all 304)."""
     repeated = add_repeats(export, "offences", another_offence)
     export.must_stop(("references repeat", repeated))
 
 
-@transformation(ROWS, slots={"repeated crimes"})
+@transformation(ROWS, slots={"repeated crimes", "total"})
 def one_row_per_offender_declared(export):
     """One row per offender: 304 crimes with two offenders, each cautioned, with `rows_are: offenders`."""
     add_repeats(export, "offenders", lambda row, rng: [list(row)])
@@ -841,7 +848,7 @@ def rows_outside_the_period_excluded(export):
 
 
 @transformation(ROWS, slots={"period"}, stops=True)
-def rows_outside_the_period_undeclared(export):
+def rows_outside_the_period_not_excluded(export):
     """The same with `period:` alone: the build must stop, saying how many rows (all 45) are outside it."""
     rows_outside_the_period(export)
     export.must_stop(("rows outside the period", OUTSIDE))
@@ -1083,7 +1090,7 @@ def write(export, folder):
 def typed_cells(export):
     """The lines with each date cell as a date (dd/mm/yyyy) or a number (an Excel serial), as a
     workbook holds them; every other cell text."""
-    date_column = export.col("outcome_date") if export.form.date_cells else None
+    date_column = export.col("outcome_date") if export.form.date_cells and export.dates_as_given else None
     serial = export.keys.get("date_format") == "excel"
     for number, cells in enumerate(lines(export)):
         if date_column is not None and len(cells) > date_column:
