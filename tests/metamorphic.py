@@ -17,6 +17,7 @@ a good database, and `problems()` says what went wrong, if anything:
 
     python tests/metamorphic.py            # every case, one line each, grouped by what went wrong
     python tests/metamorphic.py --cases 1000 --seed 7
+    python tests/metamorphic.py --describe # each transformation alone, with describe's manifest entry
 
 A transformation is registered with `@transformation(step, ...)`. The steps run in order, so
 transformations combine: rows added or repeated, then values rewritten (dates, outcomes,
@@ -1178,12 +1179,20 @@ def export_of(names):
 def manifest_text(export, file_name):
     """The manifest a journalist writes: the sample's entry with the keys this export needs, and the
     shipped releases the other figures come from (the Buckinghamshire total, the Home Office tables)."""
-    releases = [export.manifest_entry(file_name)]
-    for release in MANIFEST["releases"][1:]:
-        releases.append({**release, "file": str(ROOT / "data" / release["file"])})
-    manifest = {"offence_codes": str(ROOT / "data" / MANIFEST["offence_codes"]), "story": MANIFEST["story"],
-                "releases": releases}
-    return yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True)
+    entry = yaml.safe_dump([export.manifest_entry(file_name)], sort_keys=False, allow_unicode=True)
+    return manifest_around(entry)
+
+
+def manifest_around(entry):
+    """A manifest holding `entry` (YAML text of one release, `- id: ...`) and the shipped releases but the sample."""
+    others = [{**release, "file": str(ROOT / "data" / release["file"])} for release in MANIFEST["releases"][1:]]
+    head = {"offence_codes": str(ROOT / "data" / MANIFEST["offence_codes"]), "story": MANIFEST["story"]}
+    return (yaml.safe_dump(head, sort_keys=False, allow_unicode=True) + "releases:\n"
+            + indent(entry) + indent(yaml.safe_dump(others, sort_keys=False, allow_unicode=True)))
+
+
+def indent(text):
+    return "".join("  " + line if line.strip() else line for line in text.splitlines(True))
 
 
 @dataclass
@@ -1227,42 +1236,85 @@ def site_metadata(folder):
     return path
 
 
-def build_case(names, folder, previous, metadata=None):
+def build_case(names, folder, previous, metadata=None, describe=False):
     """Write the export of `names` into `folder`, and build it over a copy of `previous` (with the
-    `metadata` site_metadata() wrote, or metadata.yml itself)."""
+    `metadata` site_metadata() wrote, or metadata.yml itself). The manifest entry is the one the
+    transformations say a journalist writes, or with `describe` the one `build.py describe` proposes,
+    with only the journalist's own fields filled in."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     export = export_of(names)
     file_name = write(export, folder)
+    if describe:
+        described = run_build(["describe", str(folder / file_name)])
+        if described.crash or described.code != 0:
+            return export, Built(described.code, described.stdout, described.stderr, described.crash, None, None,
+                                 True, [], file_name)
+        text = manifest_around(filled_in(described.stdout))
+    else:
+        text = manifest_text(export, file_name)
     manifest = folder / "manifest.yml"
-    manifest.write_text(manifest_text(export, file_name), encoding="utf-8")
+    manifest.write_text(text, encoding="utf-8")
     output = folder / "cautions.db"
     if previous:
         shutil.copyfile(previous, output)
     before = sha256(output) if previous else None
+    done = run_build(["--manifest", str(manifest), "--output", str(output), "--quiet",
+                      "--metadata", str(metadata or ROOT / "metadata.yml")])
+    unchanged = (sha256(output) if output.exists() else None) == before
+    figures = breakdown = None
+    if done.code == 0 and not done.crash:
+        figures, breakdown = read_figures(output)
+    leftovers = [p.name for p in folder.iterdir() if p.name.startswith(".cautions.db")]
+    return export, Built(done.code, done.stdout, done.stderr, done.crash, figures, breakdown, unchanged, leftovers,
+                         file_name)
+
+
+@dataclass
+class Ran:
+    code: int | None
+    stdout: str
+    stderr: str
+    crash: str | None
+
+
+def run_build(argv):
+    """build.py's main() in this process, as `python build.py ARGV` would run it."""
     out, err, crash, code = io.StringIO(), io.StringIO(), None, None
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:
-            code = build.main(["--manifest", str(manifest), "--output", str(output), "--quiet",
-                               "--metadata", str(metadata or ROOT / "metadata.yml")])
+            code = build.main(argv)
         except BaseException:  # noqa: BLE001 - exactly what must never happen
             crash = traceback.format_exc()
-    unchanged = (sha256(output) if output.exists() else None) == before
-    figures = breakdown = None
-    if code == 0 and not crash:
-        figures, breakdown = read_figures(output)
-    leftovers = [p.name for p in folder.iterdir() if p.name.startswith(".cautions.db")]
-    return export, Built(code, out.getvalue(), err.getvalue(), crash, figures, breakdown, unchanged, leftovers,
-                         file_name)
+    return Ran(code, out.getvalue(), err.getvalue(), crash)
+
+
+JOURNALIST = {"title": SAMPLE_ENTRY["title"], "authority": SAMPLE_ENTRY["authority"],
+              "foi_reference": SAMPLE_ENTRY["foi_reference"], "requested": str(SAMPLE_ENTRY["requested"]),
+              "answered": str(SAMPLE_ENTRY["answered"]), "source_url": SAMPLE_ENTRY["source_url"],
+              "licence": SAMPLE_ENTRY["licence"]}
+
+
+def filled_in(described):
+    """describe's entry with what only the journalist knows written where its placeholders are, and the
+    release's id the published figures name."""
+    import json
+    entry = described[described.index("  - id:"):]
+    entry = re.sub(r"^  - id: .*$", f"  - id: {SAMPLE_ENTRY['id']}", entry, count=1, flags=re.M)
+    entry = re.sub(r"^    # (\w+): .*$", lambda m: f"    {m.group(1)}: {json.dumps(JOURNALIST[m.group(1)])}"
+                   if m.group(1) in JOURNALIST else m.group(0), entry, flags=re.M)
+    return "\n".join(line[2:] if line.startswith("  ") else line for line in entry.splitlines()) + "\n"
 
 
 def normalised(text):
     return " ".join(text.replace("\u00a0", " ").replace("\\xa0", " ").lower().split())
 
 
-def problems(export, built, baseline):
+def problems(export, built, baseline, either=False):
     """What is wrong with this case's answer: [] when it is right. Each problem begins with its kind
-    (traceback, wrong number, refused, built, message, database), so failures group by cause."""
+    (traceback, wrong number, refused, built, message, database), so failures group by cause.
+    `either`: the figures exact, or any refusal with a message, are both right (describe's entry
+    cannot know the keys only the journalist can write)."""
     if built.crash:
         return ["traceback: " + built.crash.strip().splitlines()[-1]]
     found = []
@@ -1270,7 +1322,10 @@ def problems(export, built, baseline):
         found.append("traceback: printed by the build: " + (built.stderr + built.stdout).strip().splitlines()[-1])
     if built.leftovers:
         found.append(f"database: temporary files left beside it: {built.leftovers}")
-    if export.stops is None:  # the figures, exact
+    stops = export.stops
+    if either:
+        stops = None if built.exit_code == 0 else []
+    if stops is None:  # the figures, exact
         if built.exit_code != 0:
             first = next((line for line in built.stderr.splitlines()[1:] if line.strip()), built.stderr.strip())
             return found + [f"refused: {first.strip()}"]
@@ -1298,7 +1353,7 @@ def problems(export, built, baseline):
     if "what to do" not in message or not (built.file_name in built.stderr or "manifest.yml" in built.stderr):
         found.append("message: it does not name the file and say what to do: " + built.stderr.strip()[:300])
     missing = []
-    for phrase in export.stops:
+    for phrase in stops:
         if isinstance(phrase, tuple):  # (word, number): the number, written 7,983 or 7983
             word, number = phrase
             if not re.search(rf"\b({number}|{number:,})\b", built.stderr):
@@ -1359,12 +1414,12 @@ class Baseline:
         self.figures, self.breakdown = built.figures, built.breakdown
 
 
-def run(names, folder, baseline):
-    export, built = build_case(names, folder, baseline.database, baseline.metadata)
-    return export, built, problems(export, built, baseline.breakdown)
+def run(names, folder, baseline, describe=False):
+    export, built = build_case(names, folder, baseline.database, baseline.metadata, describe)
+    return export, built, problems(export, built, baseline.breakdown, either=describe)
 
 
-def report(cases, folder):
+def report(cases, folder, describe=False):
     """Every case, one line each, then the failures grouped by kind and cause."""
     import collections
     import time
@@ -1373,7 +1428,7 @@ def report(cases, folder):
     started = time.perf_counter()
     for n, names in enumerate(cases):
         case_folder = Path(folder) / f"case{n}"
-        _, _, found = run(names, case_folder, baseline)
+        _, _, found = run(names, case_folder, baseline, describe)
         shutil.rmtree(case_folder, ignore_errors=True)
         label = " + ".join(names)
         print(("ok   " if not found else "FAIL ") + label + ("" if not found else "\n       " + "\n       ".join(found)),
@@ -1393,7 +1448,10 @@ if __name__ == "__main__":
     parser.add_argument("--cases", type=int, default=CASES, help="random combinations (default %(default)s)")
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--only", nargs="*", help="these transformations alone")
+    parser.add_argument("--describe", action="store_true",
+                        help="each transformation alone, with the manifest entry `build.py describe` proposes")
     args = parser.parse_args()
-    chosen = [(n,) for n in args.only] if args.only else singles() + combinations(args.cases, args.seed)
+    chosen = [(n,) for n in args.only] if args.only else singles() if args.describe else \
+        singles() + combinations(args.cases, args.seed)
     with tempfile.TemporaryDirectory() as scratch:
-        report(chosen, scratch)
+        report(chosen, scratch, args.describe)

@@ -22,6 +22,12 @@ does exactly one of two things:
 
 Never a traceback; never a different number.
 
+And a journalist who has not read the manifest's documentation runs `build.py describe` on the
+file and pastes its entry, filling in only what they alone know (title, authority, reference,
+dates, source, licence). For each transformation alone, that entry too gives the figures exactly,
+or a build (or describe itself) that stops with a message: describe cannot know an `outcomes:` or
+`offences:` line, but the entry it proposes must never publish a different number.
+
     make metamorphic                                   # 2,000 combinations (METAMORPHIC_CASES)
     METAMORPHIC_CASES=500 METAMORPHIC_SEED=7 python -m pytest tests/test_metamorphic.py
     python tests/metamorphic.py                        # every case on one line, failures grouped by cause
@@ -39,14 +45,16 @@ def baseline(tmp_path_factory):
     return Baseline(tmp_path_factory.mktemp("metamorphic"))
 
 
-def check(names, baseline, folder):
-    export, built, found = run(names, folder, baseline)
+def check(names, baseline, folder, describe=False):
+    export, built, found = run(names, folder, baseline, describe)
     (folder / "cautions.db").unlink(missing_ok=True)  # 5 MB a case; the release and manifest stay to look at
     if found:
         said = "\n".join(f"  {n}: {TRANSFORMATIONS[n].doc}" for n in names)
-        expected = ("a refusal listing " + ", ".join(map(repr, export.stops)) if export.stops is not None
+        expected = ("the published figures exact, or a refusal with a message" if describe
+                    else "a refusal listing " + ", ".join(map(repr, export.stops)) if export.stops is not None
                     else "the published figures, exact")
-        pytest.fail(f"the export:\n{said}\nmanifest and file in {folder}\nexpected {expected}; instead:\n  "
+        entry = "describe's entry" if describe else "the manifest keys it needs"
+        pytest.fail(f"the export:\n{said}\nwith {entry} (manifest and file in {folder})\nexpected {expected}; instead:\n  "
                     + "\n  ".join(found), pytrace=False)
     shutil.rmtree(folder, ignore_errors=True)
 
@@ -72,3 +80,8 @@ def test_each_way_alone_gives_the_figures_or_stops_with_a_message(name, baseline
 @pytest.mark.parametrize("names", combinations(), ids=lambda names: "+".join(names))
 def test_each_combination_gives_the_figures_or_stops_with_a_message(names, baseline, tmp_path):
     check(names, baseline, tmp_path)
+
+
+@pytest.mark.parametrize("name", list(TRANSFORMATIONS))
+def test_each_way_alone_with_the_entry_describe_proposes_gives_the_figures_or_stops(name, baseline, tmp_path):
+    check((name,), baseline, tmp_path, describe=True)
