@@ -40,9 +40,10 @@ from metamorphic import CASES, DEFAULT_CASES, PUBLISHED, TRANSFORMATIONS, Baseli
 
 
 @pytest.fixture(scope="module")
-def baseline(tmp_path_factory):
-    """The untransformed sample built once: the good database each case's build must leave alone."""
-    return Baseline(tmp_path_factory.mktemp("metamorphic"))
+def baseline(tmp_path_factory, sample_db):
+    """The shipped build (conftest's sample_db): the good database each case's build must leave alone
+    when it stops, and whose figures it must give when it does not."""
+    return Baseline(tmp_path_factory.mktemp("metamorphic"), previous=sample_db)
 
 
 def check(names, baseline, folder, describe=False):
