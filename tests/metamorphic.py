@@ -933,7 +933,7 @@ def total_as_a_sentence_below_the_rows(export):
 def windows_1252(export):
     """Windows-1252 ('ANSI', Excel's plain CSV), with an en dash and a pound sign in the notes."""
     export.form.encoding = "cp1252"
-    export.above = [line.replace(" to ", " – ") for line in export.above]
+    export.above = [line.replace("2015 to ", "2015 – ") for line in export.above]
     export.below = export.below + ["Costs of £450 per request are not charged – see the covering letter."]
 
 
