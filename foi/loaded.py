@@ -30,6 +30,9 @@ class Loaded:
     date_forms: Counter = field(default_factory=Counter)       # form -> rows
     by_month: Counter = field(default_factory=Counter)         # (month, year, type, offender, group) -> crimes
     by_code: Counter = field(default_factory=Counter)          # (offence code, year, type) -> crimes
+    earliest_date: str | None = None                           # of the rows loaded (a month or year start
+    latest_date: str | None = None                             # where the release gives no day)
+    rows_outside_period: int = 0                               # excluded by `outside_period: exclude`
 
     @property
     def display(self):
@@ -53,5 +56,8 @@ class Loaded:
             "extra_columns": json.dumps(self.extra_columns),
             "unknown_offence_codes": json.dumps(dict(sorted(self.unknown_offence_codes.items()))),
             "unmatched_descriptions": json.dumps(dict(sorted(self.unmatched_descriptions.items()))),
+            "rows_are": r.get("rows_are", "crimes") if r["kind"] == "rows" else None,
+            "earliest_date": self.earliest_date, "latest_date": self.latest_date,
+            "rows_outside_period": self.rows_outside_period if r["kind"] == "rows" else None,
         }
         return {c: row[c] for c in RELEASES_COLUMNS}  # in the table's order; a column missing here fails

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import yaml
 
+from conftest import metadata_without_story_tables  # noqa: E402  (tests/ is on the path)
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 CASES = yaml.safe_load((HERE / "cases.yml").read_text(encoding="utf-8"))["cases"]
@@ -57,5 +59,6 @@ def write_case(folder, case):
 def run_build(folder):
     """build.py as a journalist runs it, on folder/manifest.yml into folder/cautions.db."""
     return subprocess.run([sys.executable, str(ROOT / "build.py"), "--manifest", str(folder / "manifest.yml"),
-                           "--output", str(folder / "cautions.db"), "--quiet"],
+                           "--output", str(folder / "cautions.db"), "--quiet",
+                           "--metadata", str(metadata_without_story_tables(folder))],
                           capture_output=True, text=True, cwd=ROOT)
