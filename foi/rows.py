@@ -285,7 +285,7 @@ def decide_outcomes(db, staged, tally):
                            "check `columns: outcome:` names the outcome column, and that `outcomes:` in "
                            "data/manifest.yml says which values are cautions", column=column)
     db.conn.executemany("insert into outcome_values values (?, ?, ?, ?, ?, ?, ?)", [
-        (release["id"], value.strip(), rows[value], first[value], name,
+        (release["id"], value, rows[value], first[value], name,
          outcomes.label(*outcomes.KINDS[name]) if name != outcomes.NOT_A_CAUTION else None, why)
         for value, (name, why) in decisions.items()])
     loaded.outcome_values = [(value.strip(), rows[value], name, why) for value, (name, why) in decisions.items()]
