@@ -660,8 +660,8 @@ def check_references(db, loaded, column, unique):
     reference, _, lines = repeated[0]
     extra_rows = sum(n - 1 for _, n, _ in repeated)
     raise ReleaseError(loaded.display, f"crime reference {reference!r} appears more than once (lines {lines})"
-                       + (f"; {len(repeated) - 1:,} more references repeat too" if len(repeated) > 1 else "")
-                       + f": {len(repeated):,} crimes on {len(repeated) + extra_rows:,} rows",
+                       + (f"; {len(repeated) - 1:,} more reference{'s repeat' if len(repeated) > 2 else ' repeats'} "
+                          f"too: {len(repeated):,} crimes on {len(repeated) + extra_rows:,} rows" if len(repeated) > 1 else ""),
                        "a release with `rows_are: crimes` (the default) has one row per crime: remove the repeated "
                        "rows, or, if the force sent one row per offence (or per offender) of a crime, add "
                        f"`rows_are: offences` (or `rows_are: offenders`) to release {loaded.release['id']} in "

@@ -6,8 +6,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
-import yaml
 
+from site_metadata import metadata_without_story_tables  # noqa: F401 (also for other tests)
 import build  # build.py: on the path through pyproject.toml's [tool.pytest.ini_options] pythonpath
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,23 +40,6 @@ GOOD_ROWS = [
     "TV2,092/70,Possession with intent to supply cocaine,Youth caution,02/06/2016,10-17",
     "TV3,46,Shoplifting,Adult conditional caution,03/07/2016,18 and over",
 ]
-
-
-# The canned queries that read the story's counts releases (the Buckinghamshire total, the Home
-# Office's outcomes), which a test's own release does not have.
-STORY_COUNTS_QUERIES = ("buckinghamshire_cautions", "foi_and_home_office_by_financial_year")
-
-
-def metadata_without_story_tables(folder):
-    """The site's metadata.yml, written into `folder` without STORY_COUNTS_QUERIES."""
-    path = Path(folder) / "site-metadata.yml"
-    if not path.exists():
-        site = yaml.safe_load((ROOT / "metadata.yml").read_text(encoding="utf-8"))
-        queries = site["databases"]["cautions"]["queries"]
-        for name in STORY_COUNTS_QUERIES:
-            del queries[name]
-        path.write_text(yaml.safe_dump(site, sort_keys=False, allow_unicode=True), encoding="utf-8")
-    return path
 
 
 class Release:

@@ -16,7 +16,7 @@ import sys
 import pytest
 
 import build
-from conftest import metadata_without_story_tables
+from site_metadata import metadata_without_story_tables
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "tests" / "bad_input"))

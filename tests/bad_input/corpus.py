@@ -9,7 +9,8 @@ from pathlib import Path
 
 import yaml
 
-from conftest import metadata_without_story_tables  # noqa: E402  (tests/ is on the path)
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests/, when run as a script
+from site_metadata import metadata_without_story_tables  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
