@@ -281,8 +281,8 @@ def print_summary(summary, output):
         r = s.release
         print(f"  {r['id']}{' (SAMPLE)' if r['is_sample'] else ''}: {s.rows_loaded:,} rows into {s.table}"
               f"; {s.rows_rejected:,} rejected; {s.suppressed_cells:,} suppressed cells"
-              f"; {s.blank_rows:,} blank row{'' if s.blank_rows == 1 else 's'}; {s.source.encoding}, "
-              f"{s.source.line_endings} line endings, {s.source.delimiter_name}-separated")
+              f"; {s.blank_rows:,} blank row{'' if s.blank_rows == 1 else 's'}"
+              f"{'; skipped ' + s.skipped_lines if s.skipped_lines else ''}; {s.source.read_as}")
         if s.outcome_values:
             shown = "; ".join(f"{v or '(blank)'!r} {n:,} -> {name}" for v, n, name, _ in s.outcome_values[:10])
             more = f"; and {len(s.outcome_values) - 10} more" if len(s.outcome_values) > 10 else ""

@@ -33,6 +33,7 @@ RELEASES_COLUMNS = {
     "sheet": str, "table_name": str, "raw_table": str, "rows_read": int, "rows_loaded": int, "rows_rejected": int,
     "blank_rows": int, "suppressed_cells": int, "total_row": str, "notes": str,
     "unmapped_columns": str, "extra_columns": str, "unknown_offence_codes": str, "unmatched_descriptions": str,
+    "file_format": str, "skipped_lines": str,
 }
 CAUTIONS_COLUMNS = {
     "id": int, "release_id": str, "source_line": int, "crime_reference": str,
