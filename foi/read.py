@@ -419,6 +419,7 @@ def join_header_rows(rows):
 
 
 HEADER_FIX = "check the file is the release, and that `columns:` in data/manifest.yml names its headers"
+SKIPPED = ("repeated headers", "page lines", "repeated titles")  # what Table skips, in the order it says so
 PAGE_LINE = re.compile(r"(page|p\.?)\s*\d+(\s*(of|/)\s*\d+)?", re.I)  # 'Page 3 of 12', 'Page 3', 'p. 3/12'
 
 
@@ -475,7 +476,7 @@ class Table:
     @property
     def skipped_lines(self):
         """'12 repeated headers, 12 page lines', or None when nothing was skipped."""
-        return ", ".join(f"{n:,} {what[:-1] if n == 1 else what}" for what, n in self.skipped.items()) or None
+        return ", ".join(f"{n:,} {what[:-1] if n == 1 else what}" for what in SKIPPED if (n := self.skipped[what])) or None
 
     def is_total(self, cell):
         return len(cell) <= self._longest_label and label_key(cell) in self.total_labels
