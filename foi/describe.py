@@ -485,7 +485,8 @@ def rows_entry(source, release, layout, columns, why, lines):
     before_date = [f for f in mapped if order.index(f) < order.index("outcome_date")]
     entry += [f"      {f}: {yaml_text(mapped[f])}" for f in before_date]
     if dates and dates.how == "split":
-        entry.append("      # The outcome date is split over these columns (day, month, year), read together")
+        entry.append("      # The outcome date is split over these columns (" + ", ".join(
+            columns[i].holds for i in dates.columns) + "), read together as one date")
         entry.append("      outcome_date: [" + ", ".join(yaml_text(h) for h in date_mapping) + "]")
     elif dates and dates.how == "financial year":
         entry.append("      # No date: each row's financial year (April to March), from this column; dates and months stay empty")
