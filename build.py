@@ -89,7 +89,7 @@ def describe_command(argv):
     parser = argparse.ArgumentParser(prog="build.py describe",
                                      description="Read a release nobody has declared and print a manifest entry for it.")
     parser.add_argument("file", type=Path)
-    parser.add_argument("--sheet", help="the sheet of an XLSX file")
+    parser.add_argument("--sheet", help="the sheet of a workbook (XLSX, XLS, ODS) to read; without it, every sheet is looked at")
     args = parser.parse_args(argv)
     try:
         return describe.describe(args.file, args.sheet)

@@ -299,10 +299,11 @@ class open_workbook:
             raise ReleaseError(display, "the spreadsheet is protected by a password",
                                "ask the force for a copy without a password, or open it and save it without one") from None
         except Exception as e:  # calamine's errors (zip, XML, not a workbook) have no common base
-            form = (file_format(path) or "spreadsheet").upper()
-            raise ReleaseError(display, f"the spreadsheet could not be opened: {str(e).strip() or type(e).__name__}",
-                               f"check it is a real .{form.lower()} file (not a renamed CSV or another format); "
-                               "open it and save it again") from None
+            form = file_format(path) or "xlsx"
+            raise ReleaseError(display, f"the spreadsheet could not be opened: it is not a real .{form} workbook "
+                               f"(the spreadsheet reader says: {str(e).strip() or type(e).__name__})",
+                               f"check it is the release as the force sent it (not a CSV or another file renamed "
+                               f".{form}); open it in a spreadsheet and save it again as .{form} or CSV UTF-8") from None
 
     def __enter__(self):
         return self.book
