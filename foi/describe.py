@@ -193,23 +193,24 @@ def find_layout(head, sheet=None, rows=None):
     none of them a number or a date, not a copy of the rows' values), the one with the longest run of rows
     of its shape below it (no cell right of its last, two or more cells filled; blank lines, page lines
     and copies of it skipped); on a tie the first. Headers the build knows by name come first."""
-    layout = Layout(sheet, rows if rows is not None else sum(1 for _, c in head if filled(c)), head)
+    shapes = [filled(cells) for _, cells in head]  # each row's filled cells
+    layout = Layout(sheet, rows if rows is not None else sum(1 for there in shapes if there), head)
     best = None
     for k, (line, cells) in enumerate(head):
         if line > read.HEADER_SEARCH_ROWS:
             break
-        at = filled(cells)
+        at = shapes[k]
         texts = [cells[i].strip() for i in at]
         if len(at) < 2 or any((is_number(t) and not re.fullmatch(r"(19|20)\d\d", t)) or is_date(t) for t in texts) \
                 or all(re.fullmatch(r"(19|20)\d\d", t) for t in texts):
             continue
         width, key = at[-1] + 1, [label_key(c) for c in cells[:at[-1] + 1]]
         run, below = 0, []
-        for _, other in head[k + 1:]:
-            there = filled(other)
+        for j in range(k + 1, len(head)):
+            other, there = head[j][1], shapes[j]
             if not there or (len(there) == 1 and is_page_line(other[there[0]].strip())):
                 continue
-            if [label_key(c) for c in other[:width]] == key and len(there) == len(at):
+            if there == at and label_key(other[at[0]]) == key[at[0]] and [label_key(c) for c in other[:width]] == key:
                 continue  # the header again (a page break)
             if there[-1] >= width or len(there) < 2:
                 break
@@ -356,9 +357,9 @@ def kind_of(layout, columns):
         return "rows", "a reference and a financial year on every row"
     if "crime_reference" in found and ("outcome" in found or "outcome_date" in found):
         return "rows", "a crime reference on every row"
-    labels, numbers = columns[:1], [c for c in columns[1:] if holds[c.index] == "number"]
-    if numbers and all(holds[c.index] in ("number", "") for c in columns[1:]) or \
-            (numbers and len(numbers) * 2 >= len(columns) - 1 and not reference_column(columns)):
+    numbers = [c for c in columns[1:] if holds[c.index] == "number"]
+    if numbers and (all(holds[c.index] in ("number", "") for c in columns[1:])
+                    or (len(numbers) * 2 >= len(columns) - 1 and not reference_column(columns))):
         return "counts", "numbers per label"
     if reference_column(columns):
         return "rows", "a reference on every row"
@@ -367,8 +368,14 @@ def kind_of(layout, columns):
 
 def reference_column(columns):
     """The column of references: text, nearly every value different, on five or more rows."""
-    best = [c for c in columns if c.filled >= 5 and c.holds == "text" and c.distinct >= 0.9 and c.index > 0
-            or c.filled >= 5 and c.index == 0 and c.distinct >= 0.9 and re.search(r"\d", next(iter(c.values), ""))]
+    def is_reference(c):
+        if c.filled < 5 or c.distinct < 0.9:
+            return False
+        if c.index == 0:  # the first column: a label column of a table is as distinct; a reference has digits
+            return bool(re.search(r"\d", next(iter(c.values), "")))
+        return c.holds == "text"
+
+    best = [c for c in columns if is_reference(c)]
     return max(best, key=lambda c: (c.distinct, -c.index), default=None)
 
 
