@@ -382,6 +382,7 @@ def reference_column(columns):
 def common_keys(release, kind):
     keys = [f"  - id: {release['id']}", f"    kind: {kind}", f"    file: {yaml_text(release['file'])}"]
     if release.get("sheet"):
+        keys.append("    # The sheet of the workbook that holds the release")
         keys.append(f"    sheet: {yaml_text(str(release['sheet']))}")
     keys += [f"    # {key}: {hint}" for key, hint in PLACEHOLDERS]
     keys.append("    is_sample: false")
@@ -487,7 +488,9 @@ def rows_entry(source, release, layout, columns, why, lines):
 
     entry = common_keys(release, "rows")
     if source.delimiter and source.delimiter != ",":
+        entry.append("    # What separates the cells of a line")
         entry.append(f"    delimiter: {source.delimiter_name}")
+    entry.append("    # The header each field of a crime is under in this file")
     entry.append("    columns:")
     before_date = [f for f in mapped if order.index(f) < order.index("outcome_date")]
     entry += [f"      {f}: {yaml_text(mapped[f])}" for f in before_date]
@@ -505,6 +508,7 @@ def rows_entry(source, release, layout, columns, why, lines):
         entry.append("    # The dates are Excel serial numbers, days counted from 30 December 1899 (42461 = 2016-04-01)")
         entry.append("    date_format: excel")
     elif suggested:
+        entry.append(f"    # How the dates are written (a strftime pattern): {example_of(stats, suggested)}")
         entry.append(f'    date_format: "{suggested}"')
     if period:
         entry += period
@@ -630,14 +634,24 @@ def describe_dates(stats, dates, headers, lines):
         try:
             forms[clean.date(value)[2]] += n
         except ValueError as e:
-            failing[(value.strip(), e.args[1] if len(e.args) > 1 else "")] += n
+            failing[(value, e.args[1] if len(e.args) > 1 else "")] += n
     lines.append("dates: " + (", ".join(f"{form} {n:,}" for form, n in forms.most_common()) or "none read"))
     suggested = None
     for (value, fix), n in failing.most_common(5):
-        lines.append(f"  NOT READ: {value!r} ({n:,} rows, first on line {stats.first[('date', value)]}): {fix}")
+        lines.append(f"  NOT READ: {value.strip()!r} ({n:,} rows, first on line {stats.first[('date', value)]}): {fix}")
         suggestion = re.search(r'date_format: "([^"]+)"', fix)
         suggested = suggested or (suggestion.group(1) if suggestion else None)
     return suggested
+
+
+def example_of(stats, date_format):
+    """'01-Apr-15 is 2015-04-01', for the first date the pattern reads."""
+    for value in stats.dates:
+        try:
+            return f"{value.strip()} is {clean.date(value, date_format)[0]}"
+        except (ValueError, AttributeError):
+            continue
+    return date_format
 
 
 MONTH_WORDS = "|".join(sorted(MONTHS, key=len, reverse=True))

@@ -145,6 +145,21 @@ def test_excel_serial_numbers_propose_date_format_excel(release):
     assert entry["period"] == {"from": day_of(rows[0][4]), "to": max(day_of(r[4]) for r in rows)}
 
 
+def test_dates_written_another_way_propose_their_date_format_and_build(release):
+    rows = sample_rows(50)
+    write_csv(release.folder / "release.csv", [
+        ["Crime Reference", "HO Offence Code", "Offence Description", "Outcome", "Outcome Date", "Offender Age Group"],
+        *([*r[:4], day_of(r[4]).strftime("%d-%b-%y"), r[5]] for r in rows)])
+    status, out, _ = described(release.folder / "release.csv")
+    entry, text = entry_of(out)
+    assert entry["date_format"] == "%d-%b-%y"
+    assert f"    # How the dates are written (a strftime pattern): {day_of(rows[0][4]):%d-%b-%y} is {day_of(rows[0][4])}" in text
+    result = build_entry(release, out)
+    assert result.returncode == 0, result.stderr
+    assert [r["outcome_date"] for r in release.query("select outcome_date from cautions order by id")] == \
+        [day_of(r[4]).isoformat() for r in rows]
+
+
 @pytest.mark.parametrize("split", [["Year", "Month"], ["Day", "Month", "Year"]])
 def test_a_date_split_over_columns_proposes_them_together(release, split):
     rows = sample_rows(40)
