@@ -39,6 +39,7 @@ PLACEHOLDERS = [
     ("source_url", "https://... where the release can be seen (disclosure log, the story)"),
     ("licence", "e.g. Open Government Licence v3.0"),
 ]
+DATE_NAMES = {header_key(name) for name in ROW_FIELDS["outcome_date"][1]}
 HEAD_ROWS = 2_000        # rows read to find the header and what each column holds
 MOSTLY = 0.9             # the share of a column's filled cells that decides what it holds
 TOTAL_LABELS = {"total", "totals", "grand total", "all"}
@@ -141,8 +142,8 @@ class Column:
         if self.share(lambda v: financial_year(v) is not None) >= MOSTLY and \
                 ("year" in key or "fy" in key.split() or any("/" in v for v in self.values)):
             return "financial year"
-        if self.share(lambda v: serial_date(v) is not None) >= MOSTLY:
-            return "serial"
+        if ("date" in key.split() or key in DATE_NAMES) and self.share(lambda v: serial_date(v) is not None) >= MOSTLY:
+            return "serial"  # only under a date's name: a count may be a five-digit number too
         if self.share(is_date) >= MOSTLY:
             return "date"
         words = key.split()
@@ -350,20 +351,27 @@ def kind_of(layout, columns):
     numbers per label."""
     found, _ = match_columns(layout.headers, {})
     holds = {c.index: c.holds for c in columns}
-    if any(holds[c.index] in ("date", "serial") for c in columns) or \
-            ("year" in holds.values() and "month" in holds.values()):
-        return "rows", "a date on every row"
-    if "financial year" in holds.values() and ("crime_reference" in found or reference_column(columns)):
-        return "rows", "a reference and a financial year on every row"
-    if "crime_reference" in found and ("outcome" in found or "outcome_date" in found):
-        return "rows", "a crime reference on every row"
     numbers = [c for c in columns[1:] if holds[c.index] == "number"]
-    if numbers and (all(holds[c.index] in ("number", "") for c in columns[1:])
-                    or (len(numbers) * 2 >= len(columns) - 1 and not reference_column(columns))):
+    reference = "crime_reference" in found or reference_column(columns) is not None
+    dated = any(holds[c.index] in ("date", "serial") for c in columns) or \
+        ("year" in holds.values() and "month" in holds.values())
+    fy = "financial year" in holds.values()
+    carried = [what for what, has in (("a reference", reference), ("a date", dated), ("a financial year", fy and not dated))
+               if has]
+    why = " and ".join(carried) + " on every row"
+    if "crime_reference" in found and ("outcome" in found or "outcome_date" in found):
+        return "rows", why
+    if len(numbers) >= 2 and len(numbers) * 2 >= sum(1 for c in columns if c.filled) and "outcome" not in found \
+            and not reference_column(columns):
         return "counts", "numbers per label"
-    if reference_column(columns):
-        return "rows", "a reference on every row"
-    return "counts" if numbers else "rows", "numbers per label" if numbers else "one row per crime"
+    if dated or (fy and reference):
+        return "rows", why
+    if numbers and (all(holds[c.index] in ("number", "") for c in columns[1:])
+                    or (len(numbers) * 2 >= len(columns) - 1 and not reference)):
+        return "counts", "numbers per label"
+    if reference:
+        return "rows", why
+    return ("counts", "numbers per label") if numbers else ("rows", "no numbers per label")
 
 
 def reference_column(columns):

@@ -85,7 +85,7 @@ def test_a_title_line_a_crime_no_header_and_a_total_row_are_one_row_per_crime(re
         ["Total", "60", "", "", ""]])
     status, out, _ = described(release.folder / "release.csv")
     assert status == 0
-    assert "kind: rows (one row per crime: a date on every row), 60 data rows; header on line 2:" in out
+    assert "kind: rows (one row per crime: a reference and a date on every row), 60 data rows; header on line 2:" in out
     assert "total row on line 63" in out
     entry, text = entry_of(out)
     assert entry["kind"] == "rows"
@@ -332,3 +332,14 @@ def test_an_unexpected_failure_is_a_message(tmp_path, monkeypatch):
     monkeypatch.setattr(describing, "_describe", lambda *a: 1 / 0)
     with pytest.raises(describing.ReleaseError, match=r"describe could not read this file \(ZeroDivisionError"):
         describing.describe(path)
+
+
+@pytest.mark.parametrize("name", ["force_year_thames_valley.csv", "force_quarter_thames_valley.csv",
+                                  "force_offence_year_thames_valley.csv"])
+def test_the_home_offices_tables_are_counts_though_they_have_a_year_and_five_digit_numbers(name):
+    """A financial-year column and counts such as 20760 (which an Excel serial number could be): counts
+    per label, never rows with serial dates. Serial numbers are only looked for under a date's name."""
+    status, out, _ = described(ROOT / "data" / "home_office" / name)
+    entry, _ = entry_of(out)
+    assert status == 0 and entry["kind"] == "counts" and "date_format" not in entry
+    assert "closed_all_t3" in entry["counts"] or "closed_oocd" in entry["counts"]
