@@ -377,11 +377,11 @@ def kind_of(layout, columns):
 def reference_column(columns):
     """The column of references: text, nearly every value different, on five or more rows."""
     def is_reference(c):
-        if c.filled < 5 or c.distinct < 0.9:
+        if c.filled < 5 or c.distinct < 0.9 or c.holds != "text":
             return False
         if c.index == 0:  # the first column: a label column of a table is as distinct; a reference has digits
             return bool(re.search(r"\d", next(iter(c.values), "")))
-        return c.holds == "text"
+        return True
 
     best = [c for c in columns if is_reference(c)]
     return max(best, key=lambda c: (c.distinct, -c.index), default=None)
