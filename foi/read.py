@@ -421,7 +421,7 @@ def join_header_rows(rows):
 
 HEADER_FIX = "check the file is the release, and that `columns:` in data/manifest.yml names its headers"
 SKIPPED = ("repeated headers", "page lines", "repeated titles")  # what Table skips, in the order it says so
-PAGE_LINE = re.compile(r"(page|p\.?)\s*\d+(\s*(of|/)\s*\d+)?", re.I)  # 'Page 3 of 12', 'Page 3', 'p. 3/12'
+PAGE_LINE = re.compile(r"(page|p\.)\s*\d+(\s*(of|/)\s*\d+)?", re.I)  # "Page 3 of 12", "Page 3", "p. 3/12"
 
 
 class Table:

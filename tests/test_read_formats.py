@@ -250,3 +250,25 @@ def test_the_same_spreadsheet_gives_a_byte_identical_database(release):
     assert release.build().returncode == 0
     assert release.output.read_bytes() == first
     assert sqlite3.connect(release.output).execute("select count(*) from cautions").fetchone()[0] == 400
+
+
+def test_one_table_reads_rows_from_any_format():
+    """Table takes (line, cells) rows from anywhere: a CSV, a sheet, or a list, and reads them alike."""
+    rows = [(1, ["FOI 2017/123", "", ""]), (2, ["Crime Reference", "Outcome", "Outcome Date"]),
+            (3, ["TV1", "Youth caution", "01/05/2015"]), (4, ["", "", "Page 1 of 2"]),
+            (5, ["Crime reference ", "OUTCOME", "Outcome Date"]), (6, ["FOI 2017/123", "", ""]),
+            (7, ["TV2", "Adult simple caution", "02/05/2015"]), (8, ["p. 2/2", "", ""]), (9, ["", "", ""]),
+            (10, ["Total", "2", ""]), (11, ["Figures extracted 20/04/2017", "", ""])]
+    with read.Table(rows, "a list", lambda cells: "Outcome" in cells) as table:
+        assert table.header_line == 2 and table.headers == ["Crime Reference", "Outcome", "Outcome Date"]
+        assert [line for line, _ in table.rows()] == [3, 7]
+    assert table.skipped_lines == "1 repeated header, 2 page lines, 1 repeated title"
+    assert table.blank_rows == 1 and table.totals == [(10, ["Total", "2", ""])]
+    assert table.notes == ["FOI 2017/123", "Figures extracted 20/04/2017"]
+
+
+def test_a_label_like_a_page_number_is_data():
+    rows = [(1, ["Area", "Cautions"]), (2, ["P1", "12"]), (3, ["Page", "4"])]
+    with read.Table(rows, "a list", lambda cells: "Cautions" in cells) as table:
+        assert list(table.rows()) == [(2, ["P1", "12"]), (3, ["Page", "4"])]
+    assert table.skipped_lines is None
