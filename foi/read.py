@@ -327,8 +327,9 @@ def pick_sheet(names, sheet, display):
         return names[0]
     if str(sheet) in names:
         return str(sheet)
-    if isinstance(sheet, int) and 1 <= sheet <= len(names):
-        return names[sheet - 1]
+    number = sheet if isinstance(sheet, int) else int(sheet) if str(sheet).isdigit() else None
+    if number is not None and 1 <= number <= len(names):
+        return names[number - 1]
     raise ReleaseError(display, f"there is no sheet called {str(sheet)!r}; the sheets are {', '.join(map(repr, names))}",
                        "set `sheet:` for this release in data/manifest.yml to one of those names")
 
