@@ -248,8 +248,8 @@ def label_key(cell):
     return read.label_key(cell)
 
 
-def read_layouts(source, sheet):
-    """Every sheet's layout (a text file: its one table). A sheet named with --sheet is the only one read."""
+def read_layouts(source):
+    """Every sheet's layout (a text file: its one table)."""
     if not source.is_spreadsheet:
         head, rows = [], 0
         for line, cells in source.rows():
@@ -258,7 +258,7 @@ def read_layouts(source, sheet):
                 head.append((line, cells))
         return [find_layout(head, None, rows)]
     layouts = []
-    for name in ([source.sheet] if sheet not in (None, "") else source.sheets):
+    for name in source.sheets:
         head, rows = [], 0
         for line, cells in read.sheet_rows(source.path, name, display=source.display):
             rows += bool(filled(cells))
@@ -271,14 +271,18 @@ def read_layouts(source, sheet):
 HEADER_SEARCH = read.HEADER_SEARCH_ROWS
 
 
-def choose(layouts, lines):
-    """The sheet that holds the release: the most rows of one shape under a header; with several
-    candidates, say which and why."""
+def choose(layouts, lines, given=None):
+    """The sheet that holds the release: the one given (--sheet), else the most rows of one shape under
+    a header; with several candidates, say which and why."""
     found = [l for l in layouts if l.found]
     if len(layouts) > 1 or layouts[0].sheet is not None:
         lines.append("sheets: " + "; ".join(f"{l.sheet!r} {l.rows:,} row{'' if l.rows == 1 else 's'}"
                                               + (f", a header on row {l.header_line}" if l.found else ", no header")
                                               for l in layouts))
+    if given is not None:
+        chosen = next(l for l in layouts if l.sheet == given)
+        lines.append(f"the release is on sheet {given!r}, as --sheet says")
+        return chosen if chosen.found else None
     if not found:
         return None
     chosen = max(found, key=lambda l: (l.named >= 2, l.run))
@@ -302,13 +306,16 @@ def _describe(path, sheet, out):
     with tempfile.TemporaryDirectory() as scratch:
         source = read.open_release(release, path, scratch)
         source.display = str(path) + (f" (sheet {str(sheet)!r})" if sheet not in (None, "") else "")
-        layout = choose(read_layouts(source, sheet), lines)
+        layouts = read_layouts(source)
+        layout = choose(layouts, lines, source.sheet if sheet not in (None, "") else None)
         if layout is None:
+            headed = [f"{l.sheet!r} (a header on row {l.header_line})" for l in layouts if l.found]
             raise ReleaseError(source.display, "no header row found: no row in the first "
                                f"{read.HEADER_SEARCH_ROWS} lines names the columns of rows below it",
-                               "check it is the release (and, for a workbook, give the sheet with --sheet); "
-                               "if it is, map its columns under `columns:` in data/manifest.yml by hand "
-                               "(README.md, 'Using your own release')")
+                               (f"read another sheet with --sheet: {', '.join(headed)}" if headed else
+                                "check it is the release (and, for a workbook, give the sheet with --sheet)")
+                               + "; if it is the release, map its columns under `columns:` in data/manifest.yml by "
+                               "hand (README.md, 'Using your own release')")
         if layout.sheet is not None:
             source.sheet = layout.sheet
             release["sheet"] = layout.sheet

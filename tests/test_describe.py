@@ -301,6 +301,13 @@ def test_the_release_on_the_second_sheet_is_found_and_named(release):
     assert release.query("select sheet, file_format from releases")[0] == {"sheet": "FOI 2017-123", "file_format": "xlsx"}
 
 
+def test_a_sheet_given_that_holds_no_table_names_the_sheets_that_do(release):
+    (release.folder / "release.xls").write_bytes((FIXTURES / "sample_first_400_rows.xls").read_bytes())
+    status, _, err = described(release.folder / "release.xls", "--sheet", "Notes")
+    assert status == 1
+    assert "What to do: read another sheet with --sheet: 'Cautions' (a header on row 3)" in err
+
+
 def test_the_sample_describes_as_the_entry_the_build_needs(release):
     status, out, _ = described(SAMPLE)
     entry, text = entry_of(out)
