@@ -28,6 +28,7 @@ from pathlib import Path
 
 from . import clean, outcomes, read
 from .errors import ReleaseError
+from .read import HEADER_SEARCH_ROWS as HEADER_SEARCH, label_key
 from .schema import ROW_FIELDS, header_key, match_columns
 
 PLACEHOLDERS = [
@@ -244,10 +245,6 @@ def find_layout(head, sheet=None, rows=None):
     return layout
 
 
-def label_key(cell):
-    return read.label_key(cell)
-
-
 def read_layouts(source):
     """Every sheet's layout (a text file: its one table)."""
     if not source.is_spreadsheet:
@@ -266,9 +263,6 @@ def read_layouts(source):
                 head.append((line, cells))
         layouts.append(find_layout(head, name, rows))
     return layouts
-
-
-HEADER_SEARCH = read.HEADER_SEARCH_ROWS
 
 
 def choose(layouts, lines, given=None):
