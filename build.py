@@ -89,7 +89,7 @@ def describe_command(argv):
     parser = argparse.ArgumentParser(prog="build.py describe",
                                      description="Read a release nobody has declared and print a manifest entry for it.")
     parser.add_argument("file", type=Path)
-    parser.add_argument("--sheet", help="the sheet of an XLSX file")
+    parser.add_argument("--sheet", help="the sheet of a workbook (XLSX, XLS, ODS) to read; without it, every sheet is looked at")
     args = parser.parse_args(argv)
     try:
         return describe.describe(args.file, args.sheet)
@@ -283,8 +283,8 @@ def print_summary(summary, output):
         r = s.release
         print(f"  {r['id']}{' (SAMPLE)' if r['is_sample'] else ''}: {s.rows_loaded:,} rows into {s.table}"
               f"; {s.rows_rejected:,} rejected; {s.suppressed_cells:,} suppressed cells"
-              f"; {s.blank_rows:,} blank row{'' if s.blank_rows == 1 else 's'}; {s.source.encoding}, "
-              f"{s.source.line_endings} line endings, {s.source.delimiter_name}-separated")
+              f"; {s.blank_rows:,} blank row{'' if s.blank_rows == 1 else 's'}"
+              f"{'; skipped ' + s.skipped_lines if s.skipped_lines else ''}; {s.source.read_as}")
         if s.outcome_values:
             shown = "; ".join(f"{v.strip() or '(blank)'!r} {n:,} -> {name}" for v, n, name, _ in s.outcome_values)
             print(f"    outcomes (table outcome_values): {shown}")

@@ -221,8 +221,9 @@ def check_release(path, number, release, ids, tables, lines):
              "put the file in data/ or correct `file:`", "file")
     if file.is_dir():
         fail(f"file {release['file']!r} is a folder, not a file", "point `file:` at the release file itself", "file")
-    if file.suffix.lower() not in (".csv", ".xlsx", ".txt"):
-        fail(f"file {release['file']!r} is neither .csv nor .xlsx", "export the sheet as CSV UTF-8 or .xlsx", "file")
+    if file.suffix.lower() not in (".csv", ".txt", ".xlsx", ".xlsm", ".xls", ".ods"):
+        fail(f"file {release['file']!r} is not .csv, .txt, .xlsx, .xls or .ods",
+             "export the sheet as CSV UTF-8 or .xlsx", "file")
     if "sha256" in release and not isinstance(release["sha256"], str):
         fail("sha256 must be written as text (64 hex characters)", "put it in quotes: sha256: \"…\"", "sha256")
     if release.get("sha256"):

@@ -22,7 +22,7 @@ from sys import intern
 from . import clean, outcomes
 from .errors import ReleaseError
 from .loaded import Loaded
-from .read import Table
+from .read import HEADER_FIX, Table
 from .schema import CAUTIONS_COLUMNS, ROW_FIELDS, header_key, match_columns, unique_column_names
 
 WHITESPACE = "' ' || char(9, 10, 13, 160)"  # what SQL trim() strips, as Python's strip() would
@@ -149,8 +149,7 @@ def stage(db, release, source, lookup, descriptions, show_progress):
         return len(found) >= 3 or bool(required_keys and required_keys <= keys)
 
     loaded = Loaded(release, source, table="cautions")
-    with Table(source.path, display, source.read_encoding, looks_like_header, source.is_xlsx,
-               delimiter=source.delimiter) as table:
+    with Table(source.rows(), display, looks_like_header, source.header_fix(HEADER_FIX)) as table:
         found, dates, problems = match_release_columns(table.headers, mapping)
         if problems:
             field_name, problem = problems[0]
@@ -164,12 +163,12 @@ def stage(db, release, source, lookup, descriptions, show_progress):
         insert_sql = (f"insert into {quote(raw)} ({', '.join(map(quote, [*names, line_col]))}) "
                       f"values ({', '.join('?' * (len(names) + 1))})")  # each row's cells, then its line
         tally = Tally(found, dates.columns)
-        bar = Progress(release["id"], source.lines) if show_progress and source.size > 3_000_000 else None
+        bar = Progress(release["id"], source.lines) if show_progress and source.size > 3_000_000 and source.lines else None
         db.conn.executemany(insert_sql, tally.records(table.rows(), bar))
         loaded.rows_read = tally.rows
         if bar:
             bar.done(loaded.rows_read)
-        loaded.blank_rows, loaded.notes = table.blank_rows, table.notes
+        loaded.blank_rows, loaded.notes, loaded.skipped_lines = table.blank_rows, table.notes, table.skipped_lines
         header_line, headers, totals = table.header_line, table.headers, table.totals
     if not loaded.rows_read:
         raise ReleaseError(display, "the file has a header but no data rows",

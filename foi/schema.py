@@ -36,6 +36,7 @@ RELEASES_COLUMNS = {
     "blank_rows": int, "suppressed_cells": int, "total_row": str, "notes": str,
     "unmapped_columns": str, "extra_columns": str, "unknown_offence_codes": str, "unmatched_descriptions": str,
     "rows_are": str, "earliest_date": str, "latest_date": str, "rows_outside_period": int,
+    "file_format": str, "skipped_lines": str,
 }
 CAUTIONS_COLUMNS = {
     "id": int, "release_id": str, "source_line": int, "crime_reference": str,
