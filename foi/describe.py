@@ -27,6 +27,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from . import clean, outcomes, read
+from .offences import Lookup
+from .rows import UNMATCHED
 from .errors import ReleaseError
 from .read import HEADER_SEARCH_ROWS as HEADER_SEARCH, label_key
 from .schema import ROW_FIELDS, header_key, match_columns
@@ -494,6 +496,7 @@ def rows_entry(source, release, layout, columns, why, lines):
     suggested = describe_dates(stats, dates, headers, lines)
     period, outside = propose_period(stats, dates, suggested, lines)
     repeats = describe_repeats(stats, lines)
+    offences = describe_offences(stats, lines)
 
     entry = common_keys(release, "rows")
     if source.delimiter and source.delimiter != ",":
@@ -525,6 +528,7 @@ def rows_entry(source, release, layout, columns, why, lines):
         entry += outside
     if repeats:
         entry += repeats
+    entry += offences
     if unknown:
         entry.append("    outcomes:  # what each of these is: " + ", ".join(outcomes.KINDS))
         entry += [f"      {json.dumps(v, ensure_ascii=False)}: not a caution" for v in unknown]
@@ -537,6 +541,7 @@ class RowStats:
     outcomes: Counter = field(default_factory=Counter)
     dates: Counter = field(default_factory=Counter)      # the date as given (a tuple when split) -> rows
     references: Counter = field(default_factory=Counter)
+    offences: Counter = field(default_factory=Counter)    # (code cell, description cell) -> rows
     first: dict = field(default_factory=dict)             # (what, value) -> its first line
     notes: list = field(default_factory=list)
     totals: list = field(default_factory=list)
@@ -556,6 +561,7 @@ def read_rows(source, layout, found, dates):
 
     stats = RowStats()
     outcome, reference = found.get("outcome"), found.get("crime_reference")
+    code, description = found.get("offence_code"), found.get("offence_description")
     date_columns = dates.columns if dates else []
     first = stats.first
     with read.Table(tracked(source.rows()), source.display, lambda cells: current.get("line") == header_last,
@@ -570,6 +576,10 @@ def read_rows(source, layout, found, dates):
                 value = cells[date_columns[0]] if len(date_columns) == 1 else tuple(cells[i] for i in date_columns)
                 stats.dates[value] += 1
                 first.setdefault(("date", value), line)
+            if code is not None or description is not None:
+                value = (cells[code] if code is not None else "", cells[description] if description is not None else "")
+                stats.offences[value] += 1
+                first.setdefault(("offence", value), line)
             if reference is not None:
                 value = cells[reference].strip()
                 stats.references[value] += 1
@@ -736,6 +746,39 @@ def describe_repeats(stats, lines):
     return [f"    # {len(repeated):,} crime references repeat, on {rows:,} rows: each row is an offence of a crime "
             "(figures count distinct crimes)",
             "    rows_are: offences"]
+
+
+LOOKUP = Path(__file__).resolve().parent.parent / "data" / "reference" / "offence_codes.csv"
+
+
+def describe_offences(stats, lines):
+    """Each distinct (code, description) read as the build reads it: codes found inside description
+    cells are said, and every offence the lookup cannot place is listed, with `offences:` lines to
+    fill in (commented: only the journalist knows the code) and `unmatched_offences: keep`."""
+    if not stats.offences or not LOOKUP.exists():
+        return []
+    lookup = Lookup(LOOKUP)
+    how, unmatched = Counter(), []
+    for pair, n in sorted(stats.offences.items(), key=lambda kv: stats.first[("offence", kv[0])]):
+        match = lookup.read(*pair, {})
+        how[match.how] += n
+        if match.how in UNMATCHED:
+            unmatched.append((pair, n, match))
+    lines.append("offences: " + ", ".join(f"{h} {n:,}" for h, n in how.most_common()))
+    if not unmatched:
+        return []
+    rows = sum(n for _, n, _ in unmatched)
+    lines.append(f"NOT MATCHED: {len(unmatched):,} offences ({rows:,} rows) match no Home Office code in the lookup: "
+                 + "; ".join(f"{' / '.join(c.strip() for c in pair if c.strip())!r} ({n:,} row{'s' * (n > 1)}, first on line "
+                             f"{stats.first[('offence', pair)]}: {m.how})" for pair, n, m in unmatched))
+    described = [m.description for _, _, m in unmatched if not m.code_as_given and m.description]
+    entry = ["    # Offences the lookup cannot place (data/reference/offence_codes.csv has the codes): give each its",
+             "    # code under `offences:`, or load them with no code (counted in no offence figure):"]
+    if described:
+        entry.append("    # offences:")
+        entry += [f"    #   {json.dumps(d, ensure_ascii=False)}: <code>" for d in described]
+    entry.append("    # unmatched_offences: keep")
+    return entry
 
 
 def counts_entry(source, release, layout, columns, lines):
