@@ -292,7 +292,7 @@ def decide_outcomes(db, staged, tally):
     # one row per distinct (outcome, age group): what the rows carrying it become
     for outcome, age in kinds:
         name = staged.outcomes[outcome]
-        cleaned = age.strip()
+        cleaned = " ".join(age.split())  # spaces and no-break spaces as a reader sees them
         suppressed = bool(cleaned) and len(cleaned) <= clean.LONGEST_SUPPRESSED and clean.is_suppressed(cleaned)
         age_group = None if suppressed or not cleaned else cleaned
         if name == outcomes.NOT_A_CAUTION:
