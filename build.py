@@ -89,7 +89,7 @@ def describe_command(argv):
     parser = argparse.ArgumentParser(prog="build.py describe",
                                      description="Read a release nobody has declared and print a manifest entry for it.")
     parser.add_argument("file", type=Path)
-    parser.add_argument("--sheet", help="the sheet of an XLSX file")
+    parser.add_argument("--sheet", help="the sheet of a workbook (XLSX, XLS, ODS) to read; without it, every sheet is looked at")
     args = parser.parse_args(argv)
     try:
         return describe.describe(args.file, args.sheet)
@@ -130,10 +130,12 @@ def build(manifest_path, output, metadata_path, show_progress=False, strict=Fals
                     loaded.append(counts.load(db, release, source))
         extra_columns = rows.plan_extra_columns(db, staged)
         rows.create_cautions(db, extra_columns)
+        unique_references = all(s.loaded.release.get("rows_are", "crimes") == "crimes" for s in staged)
         for release in staged:
-            rows.insert(db, release, extra_columns)
+            rows.insert(db, release, extra_columns, unique_references)
         db["releases"].insert_all([release.releases_row() for release in loaded])
         finish(db, headline_queries, loaded, descriptions)
+        headline.check_queries(db.conn, headline_queries, metadata_path)
         figures = headline.check(db, headline_queries, manifest["releases"], (manifest.get("story") or {}).get("url"),
                                  metadata_path)
         db["headline_figures"].insert_all(figures, pk=("query", "label"),
@@ -281,25 +283,32 @@ def print_summary(summary, output):
         r = s.release
         print(f"  {r['id']}{' (SAMPLE)' if r['is_sample'] else ''}: {s.rows_loaded:,} rows into {s.table}"
               f"; {s.rows_rejected:,} rejected; {s.suppressed_cells:,} suppressed cells"
-              f"; {s.blank_rows:,} blank row{'' if s.blank_rows == 1 else 's'}; {s.source.encoding}, "
-              f"{s.source.line_endings} line endings, {s.source.delimiter_name}-separated")
+              f"; {s.blank_rows:,} blank row{'' if s.blank_rows == 1 else 's'}"
+              f"{'; skipped ' + s.skipped_lines if s.skipped_lines else ''}; {s.source.read_as}")
         if s.outcome_values:
-            shown = "; ".join(f"{v or '(blank)'!r} {n:,} -> {name}" for v, n, name, _ in s.outcome_values[:10])
-            more = f"; and {len(s.outcome_values) - 10} more" if len(s.outcome_values) > 10 else ""
-            print(f"    outcomes (table outcome_values): {shown}{more}")
+            shown = "; ".join(f"{v.strip() or '(blank)'!r} {n:,} -> {name}" for v, n, name, _ in s.outcome_values)
+            print(f"    outcomes (table outcome_values): {shown}")
         if s.date_forms:
             print("    dates (table date_values): " + ", ".join(f"{form} {n:,}" for form, n in s.date_forms.most_common()))
+        if s.earliest_date:
+            period = r.get("period")
+            print(f"    dated {s.earliest_date} to {s.latest_date}" + (
+                f" (period: {period.get('from', '...')} to {period.get('to', '...')}"
+                f"{f'; {s.rows_outside_period:,} rows outside it excluded' if s.rows_outside_period else ''})"
+                if period else " (no `period:` in the manifest: check these are the dates the release covers)"))
+        if r.get("rows_are", "crimes") != "crimes":
+            print(f"    one row per {r['rows_are'][:-1]}: the figures count each crime once")
         if s.extra_columns:
             print("    columns also kept in cautions: " + ", ".join(f"{h!r} as {c}" for h, c in s.extra_columns.items()))
         elif s.unmapped_columns:
             print(f"    columns kept in {s.raw_table} but not mapped: {', '.join(s.unmapped_columns)}")
         if s.unknown_offence_codes:
-            shown = ", ".join(f"{c} ({n})" for c, n in sorted(s.unknown_offence_codes.items())[:8])
-            print(f"    offence codes not in the lookup (no offence group): {shown}")
+            shown = ", ".join(f"{c} ({n})" for c, n in sorted(s.unknown_offence_codes.items()))
+            print(f"    offence codes not in the lookup, kept with no code (`unmatched_offences: keep`): {shown}")
         if s.unmatched_descriptions:
-            shown = ", ".join(f"{d!r} ({n})" for d, n in sorted(s.unmatched_descriptions.items(),
-                                                              key=lambda kv: -kv[1])[:8])
-            print(f"    offence descriptions with no code (add them under `offences:`; table offence_matches): {shown}")
+            shown = ", ".join(f"{d!r} ({n})" for d, n in sorted(s.unmatched_descriptions.items(), key=lambda kv: -kv[1]))
+            print(f"    offence descriptions with no code, kept with none (`unmatched_offences: keep`; table "
+                  f"offence_matches): {shown}")
         if s.total_row:
             print(f"    total row: {s.total_row}")
     figures = summary["figures"]

@@ -326,10 +326,14 @@ def database_copy(source, destination):
     return sha256(source), sha256(destination)
 
 
+class PageFailed(Exception):
+    """A page of the site did not answer 200: site/ is not written (the previous one is kept)."""
+
+
 async def fetch(ds, path):
     response = await ds.client.get(path)
     if response.status_code != 200:
-        raise RuntimeError(f"static_site.py: {path} answered {response.status_code}: {response.text[:300]}")
+        raise PageFailed(f"{path} answered {response.status_code}: {html.unescape(re.sub(r'<[^>]+>', ' ', response.text))[:300]}")
     return response
 
 
@@ -367,7 +371,7 @@ async def fetch_to_file(ds, path, destination):
                 out.write(message.get("body", b""))
         await ds.app()(scope, receive, send)
     if status.get("code") != 200:
-        raise RuntimeError(f"static_site.py: {path} answered {status.get('code')}")
+        raise PageFailed(f"{path} answered {status.get('code')}")
 
 
 async def publish(database, output, inspect_file=None, site_url=None, quiet=False):
@@ -464,7 +468,19 @@ def main(argv=None):
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
     inspect_file = args.inspect_file if args.inspect_file and Path(args.inspect_file).exists() else None
-    asyncio.run(publish(args.database, args.output, inspect_file, args.site_url, args.quiet))
+    if not Path(args.database).is_file():
+        print(f"static_site.py: there is no database {args.database}\n  What to do: run `make build` first",
+              file=sys.stderr)
+        return 1
+    try:
+        asyncio.run(publish(args.database, args.output, inspect_file, args.site_url, args.quiet))
+    except PageFailed as e:
+        shutil.rmtree(Path(args.output).with_name(Path(args.output).name + ".tmp"), ignore_errors=True)
+        print(f"static_site.py: {args.output}/ was not written (the previous one, if any, is unchanged): "
+              f"{' '.join(str(e).split())}\n  What to do: open that page with `make serve` to see what is wrong; "
+              "a canned query in metadata.yml that reads tables this database does not have is deleted "
+              "(README.md, 'A new story'), then `make build` and `make site` again", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -3,7 +3,7 @@
 errors.py    the one exception a bad release raises, and how it is printed
 manifest.py  data/manifest.yml: what each release is, checked before anything is read
 schema.py    the fields of a row-level release, the header names each goes by, and every table's columns
-read.py      bytes to rows: encodings, delimiters, line endings, XLSX, title/note/total rows
+read.py      bytes to rows: encodings, delimiters, line endings, XLSX/XLS/ODS sheets, title/note/total rows
 rows.py      a row-level release: raw cells, each distinct value decided once, cautions by INSERT ... SELECT
 counts.py    a published table of counts: count columns typed, totals and subtotals checked
 outcomes.py  outcome values: which are cautions, of what kind, and by which rule

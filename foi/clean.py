@@ -49,6 +49,21 @@ def offence_code(cell):
     return f"{int(m.group(3))}{m.group(4).upper()}"
 
 
+MAX_CODE_LENGTH = 64  # what the site's SQL function reads at most: real codes are under 10 characters
+
+
+def normalise_offence_code(text):
+    """The SQL function normalise_offence_code('092/70') -> '92/70', for canned queries. Anyone can
+    call it from arbitrary SQL, so input longer than any offence code gives NULL at once, before the
+    regular expression sees it: a Python function holds the GIL, and Datasette's time limit cannot
+    stop it midway."""
+    if isinstance(text, int):
+        text = str(text)
+    if not text or not isinstance(text, str) or len(text) > MAX_CODE_LENGTH:
+        return None
+    return offence_code(text)
+
+
 def code_and_description(cell):
     """'092/70 - Possession with intent to supply cocaine' -> ('92/70', 'Possession with intent to
     supply cocaine'); a cell that does not start with a code -> None."""
@@ -75,6 +90,11 @@ _NEEDS_FORMAT = [
     (re.compile(r"\d{1,2}\.\d{1,2}\.\d{2}"), "%d.%m.%y"),
 ]
 MAX_DATE_CHARS = 40
+_SERIAL = re.compile(r"[1-9]\d{4}(\.\d+)?")  # 10000 (1927) to 99999 (2173): a day number as spreadsheets keep it
+_EXCEL_EPOCH = datetime.datetime(1899, 12, 30)  # day 0 of Excel's 1900 date system (Lotus's leap-year bug included)
+MONTHS = {name.lower(): i for i in range(1, 13)
+          for name in (datetime.date(2000, i, 1).strftime("%B"), datetime.date(2000, i, 1).strftime("%b"))}
+MONTHS["sept"] = 9
 
 
 def date(cell, date_format=None):
@@ -84,9 +104,11 @@ def date(cell, date_format=None):
     ISO 8601 dates and date-times; a month alone ('2018-06', as police.uk publishes), which
     stays a month: no day is invented. With `date_format` (a strftime pattern from the
     manifest, e.g. '%d-%b-%y'), that form only. Called once per distinct value."""
-    text = cell.strip()
+    text = " ".join(cell.split())  # spaces, no-break spaces and tabs, as a reader sees them
     if len(text) > MAX_DATE_CHARS:
         raise ValueError(f"{text[:40]!r}... is not a date", "write the date as dd/mm/yyyy")
+    if date_format == "excel":
+        return excel_serial(text)
     if date_format:
         try:
             parsed = datetime.datetime.strptime(text, date_format)
@@ -118,6 +140,10 @@ def date(cell, date_format=None):
             except ValueError:
                 raise ValueError(f"{text!r} has a time that is not a real time", "correct the time") from None
             return iso, clock, name + (" hh:mm:ss" if m.group(6) else " hh:mm")
+    if _SERIAL.fullmatch(text):
+        raise ValueError(f"{text!r} is not a date in the form dd/mm/yyyy (it looks like a spreadsheet's serial "
+                         f"day number: {excel_serial(text)[0]}?)", "if the release writes every date as a number, "
+                         "add `date_format: excel` to it in data/manifest.yml")
     for pattern, suggestion in _NEEDS_FORMAT:
         if pattern.fullmatch(text):
             raise ValueError(f"{text!r} is not a date in the form dd/mm/yyyy",
@@ -130,3 +156,52 @@ def financial_year(iso_date):
     year, month = int(iso_date[:4]), int(iso_date[5:7])
     start = year if month >= 4 else year - 1
     return f"{start}/{(start + 1) % 100:02d}"
+
+
+def excel_serial(text):
+    """'42461' -> ('2016-04-01', None, ...); '42461.5' -> ('2016-04-01', '12:00:00', ...): a date as a
+    spreadsheet stores it, days since 30 December 1899 (and the time as a fraction of a day)."""
+    if not _SERIAL.fullmatch(text):
+        raise ValueError(f"{text!r} is not a spreadsheet date number (`date_format: excel`: days since 1900, "
+                         "such as 42461)", "correct the cell, or change `date_format:` for this release")
+    moment = _EXCEL_EPOCH + datetime.timedelta(days=float(text))
+    moment = moment.replace(microsecond=0) + datetime.timedelta(seconds=round(moment.microsecond / 1e6))
+    clock = moment.time().isoformat() if "." in text and moment.time() != datetime.time(0) else None
+    return moment.date().isoformat(), clock, "excel serial number"
+
+
+def date_from_parts(cells, roles):
+    """A date split over columns: ('2016', 'April') as (year, month) -> ('2016-04', None, ...), a month
+    alone; with a day, the date. Months as numbers, names or abbreviations."""
+    parts = dict(zip(roles, (" ".join(c.split()) for c in cells)))
+    text = " / ".join(parts[r] for r in roles)
+    year = parts["year"].removesuffix(".0")
+    if not re.fullmatch(r"\d{4}", year):
+        raise ValueError(f"{text!r}: the year {parts['year']!r} is not a year", "write the year as yyyy")
+    month_text = parts["month"].removesuffix(".0").lower().rstrip(".")
+    month = int(month_text) if month_text.isdigit() else MONTHS.get(month_text)
+    if month is None and re.fullmatch(r"\d{4}-\d{2}(-\d{2})?", month_text) and month_text[:4] == year:
+        month = int(month_text[5:7])  # a month column holding the month's first day, as spreadsheets write it
+    if not month or not 1 <= month <= 12:
+        raise ValueError(f"{text!r}: the month {parts['month']!r} is not a month", "write the month as 1 to 12 or its name")
+    if "day" not in parts:
+        return f"{year}-{month:02d}", None, "year and month in two columns"
+    day = parts["day"].removesuffix(".0")
+    try:
+        return datetime.date(int(year), month, int(day)).isoformat(), None, "day, month and year in three columns"
+    except ValueError:
+        raise ValueError(f"{text!r} is not a real date", "correct the day") from None
+
+
+_FINANCIAL_YEAR = re.compile(r"(?:fy\s*)?(\d{4})\s*[/\-–]\s*(\d{2}|\d{4})(?:\s*fy)?", re.I)
+
+
+def financial_year_cell(cell):
+    """'2015/16', '2015-16', '2015/2016', 'FY 2015-16' -> '2015/16' (April 2015 to March 2016)."""
+    text = " ".join(cell.split())
+    m = _FINANCIAL_YEAR.fullmatch(text)
+    if m:
+        start, end = int(m.group(1)), m.group(2)
+        if int(end) % 100 == (start + 1) % 100 and (len(end) == 2 or int(end) == start + 1):
+            return f"{start}/{(start + 1) % 100:02d}"
+    raise ValueError(f"{text!r} is not a financial year", "write it as 2015/16 (April 2015 to March 2016)")

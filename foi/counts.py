@@ -34,12 +34,12 @@ def load(db, release, source):
 
     display = source.display
     loaded = Loaded(release, source, table=release["table"])
-    with read.Table(source.path, display, source.read_encoding, looks_like_header, source.is_xlsx,
-                    header_fix="check `counts:` (or `counts_matching:`) for this release in data/manifest.yml "
-                               "names the count columns exactly as the file's header writes them"
-                               + ("" if release.get("header_rows") else "; a header of two or more rows needs "
-                                  "`header_rows:`"),
-                    delimiter=source.delimiter, header_rows=int(release.get("header_rows") or 1),
+    with read.Table(source.rows(), display, looks_like_header,
+                    header_fix=source.header_fix(
+                        "check `counts:` (or `counts_matching:`) for this release in data/manifest.yml "
+                        "names the count columns exactly as the file's header writes them"
+                        + ("" if release.get("header_rows") else "; a header of two or more rows needs `header_rows:`")),
+                    header_rows=int(release.get("header_rows") or 1),
                     total_labels=release.get("total_rows") or (), subtotal_labels=release.get("subtotal_rows") or ()
                     ) as table:
         headers, header_line = table.headers, table.header_line
@@ -77,7 +77,7 @@ def load(db, release, source):
             values.append("; ".join(suppressed) or None)
             rows.append(values)
             numbers.append((line, row_numbers, bool(suppressed)))
-        loaded.notes, loaded.blank_rows = table.notes, table.blank_rows
+        loaded.notes, loaded.blank_rows, loaded.skipped_lines = table.notes, table.blank_rows, table.skipped_lines
         totals, subtotals = table.totals, table.subtotals
     if not rows:
         raise ReleaseError(display, "the file has a header but no data rows",

@@ -16,8 +16,13 @@ The contract (also in metadata.yml's header and README.md, "A new story"):
 An SQL error names the query; `build.py --strict` fails on a figure that differs or is not in this
 build.
 """
+import re
 import sqlite3
+import time
 
+from datasette.utils import escape_fts
+
+from . import clean
 from .errors import ReleaseError
 
 STATUSES = ("matches", "differs", "as published", "not in this build")
@@ -57,7 +62,8 @@ def check(db, queries, releases, story_url, metadata_path="metadata.yml"):
         if not isinstance(published, list):
             raise ReleaseError(metadata_path, f"headline query {name}: `published:` must be a list of figures",
                                "write each figure as `- sentence: ...` with `value:` under it")
-        rows, columns, missing = run(conn, name, query, metadata_path)
+        absent = all(isinstance(f, dict) and f.get("release") and f["release"] not in release_ids for f in published)
+        rows, columns, missing = run(conn, name, query, metadata_path, absent)
         read = set() if missing else tables_read_by(conn, query["sql"])
         as_published = bool(read) and read <= counts_tables
         for figure in published:
@@ -83,19 +89,55 @@ def check(db, queries, releases, story_url, metadata_path="metadata.yml"):
     return figures
 
 
-def run(conn, name, query, metadata_path):
-    """-> (rows, columns, missing): missing when the query reads a table or column this build lacks."""
+def run(conn, name, query, metadata_path, absent=False):
+    """-> (rows, columns, missing). `absent`: every figure of the query names a release that is not in
+    this build, so a table or column it lacks means "not in this build"; otherwise it is an error,
+    with SQLite's own message."""
     if not query.get("sql"):
         raise ReleaseError(metadata_path, f"headline query {name} has no `sql:`", "add the SQL that counts the figure")
     try:
         cursor = conn.execute(query["sql"])
         return cursor.fetchall(), [d[0] for d in cursor.description], False
     except sqlite3.OperationalError as e:
-        if "no such table" in str(e) or "no such column" in str(e):
+        if absent and ("no such table" in str(e) or "no such column" in str(e)):
             return [], [], True
-        raise ReleaseError(metadata_path, f"headline query {name} failed: {e}", "fix its `sql:`") from None
+        raise ReleaseError(metadata_path, f"headline query {name} failed: SQLite says {e}",
+                           "fix its `sql:` (a table or column name spelt as in the database?); if the figure comes "
+                           "from a release that is not in this build, name that release in the figure's `release:`"
+                           ) from None
     except sqlite3.Error as e:
-        raise ReleaseError(metadata_path, f"headline query {name} failed: {e}", "fix its `sql:`") from None
+        raise ReleaseError(metadata_path, f"headline query {name} failed: SQLite says {e}", "fix its `sql:`") from None
+
+
+def check_queries(conn, queries, metadata_path="metadata.yml", seconds=2.0):
+    """Every canned query of the site, and each figure's `breakdown:`, run once against the new
+    database with its parameters blank (the site's own default): any that fail stop the build, each
+    named with SQLite's message, so an old story's leftovers never reach the public. A query still
+    running after `seconds` compiled and ran: it is stopped there, not an error."""
+    conn.create_function("normalise_offence_code", 1, clean.normalise_offence_code, deterministic=True)
+    conn.create_function("escape_fts", 1, escape_fts)
+    failed = {}
+    for name, query in queries.items():
+        for key in ("sql", "breakdown"):
+            sql = query.get(key) if isinstance(query, dict) else None
+            if not sql:
+                continue
+            params = {p: "" for p in re.findall(r"(?<!:):(\w+)", sql)}
+            deadline = time.monotonic() + seconds
+            conn.set_progress_handler(lambda: time.monotonic() > deadline, 10_000)
+            try:
+                conn.execute(sql, params).fetchmany(1000)
+            except sqlite3.Error as e:
+                if str(e) != "interrupted":
+                    failed.setdefault(name, []).append(f"its `{key}:`: SQLite says {e}")
+            finally:
+                conn.set_progress_handler(None, 0)
+    if failed:
+        raise ReleaseError(metadata_path, f"{len(failed)} canned quer{'ies fail' if len(failed) > 1 else 'y fails'} on "
+                           "this build's database:" + "".join(f"\n    {name}: {'; '.join(why)}"
+                                                             for name, why in failed.items()),
+                           "fix the SQL; a query of an earlier story (its tables or columns are not in this build) "
+                           "is deleted from metadata.yml's `queries:` (README.md, 'A new story')")
 
 
 def value_of(name, query, figure, rows, columns, metadata_path):

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import yaml
 
+from . import clean
 from .errors import ReleaseError
 from .outcomes import KINDS as OUTCOME_KINDS
 from .schema import ROW_FIELDS
@@ -15,7 +16,10 @@ KINDS = ("rows", "counts")
 REQUIRED = ["id", "kind", "file", "title", "authority", "source_url", "licence", "is_sample"]
 OPTIONAL = ["foi_reference", "requested", "answered", "description", "sha256", "sheet", "encoding",
             "delimiter", "columns", "date_format", "outcomes", "offences", "table", "counts", "counts_matching",
-            "header_rows", "total_rows", "subtotal_rows", "row_total", "period"]
+            "header_rows", "total_rows", "subtotal_rows", "row_total", "period", "outside_period", "rows_are",
+            "unmatched_offences"]
+# What one row of a row-level release is (`rows_are:`); figures count crimes either way.
+ROWS_ARE = ("crimes", "offences", "offenders")
 # Tables build.py makes itself; a counts release's `table:` may not take one of these names.
 BUILT_TABLES = {"releases", "offence_codes", "offence_descriptions", "cautions", "cautions_by_month",
                 "headline_figures", "outcome_values", "offence_matches", "date_values", "published_totals", "cautions_by_code"}
@@ -130,6 +134,14 @@ def check_release(path, number, release, ids, tables, lines):
                                    and all(is_date(v) for v in period.values())):
         fail(f"period {period!r} is not a range of dates", "write it as `period: {from: 2018-06-01, to: 2018-06-30}`",
              "period")
+    choices = {"outside_period": ("exclude",), "rows_are": ROWS_ARE, "unmatched_offences": ("keep",)}
+    for key, allowed in choices.items():
+        if release.get(key) is not None and str(release[key]) not in allowed:
+            fail(f"{key} {release[key]!r} is not one of: {', '.join(allowed)}",
+                 f"write `{key}: {allowed[0]}`, or remove the line", key)
+    if release.get("outside_period") and not period:
+        fail("`outside_period: exclude` needs `period:`, the dates the release covers",
+             "add `period: {from: 2015-04-01, to: 2017-03-31}` (the release's own dates)", "outside_period")
     if release.get("delimiter") is not None and str(release["delimiter"]) not in (
             ",", ";", "|", "\t", "tab", "comma", "semicolon", "pipe"):
         fail(f"delimiter {release['delimiter']!r} is not one the build reads",
@@ -153,6 +165,17 @@ def check_release(path, number, release, ids, tables, lines):
             fail(f"`columns:` must map fields to headers, not be {columns!r}",
                  "write one `field: Header` line under `columns:` for each field, e.g. `crime_reference: "
                  f"Crime Reference`; the fields are {', '.join(ROW_FIELDS)}", "columns")
+        for field_name, header in columns.items():
+            parts = field_name == "outcome_date" and isinstance(header, list)
+            if parts and not (2 <= len(header) <= 3 and all(isinstance(h, str) for h in header)):
+                fail(f"`columns: outcome_date:` lists {header!r}: a date split over columns is 2 or 3 headers",
+                     "write e.g. `outcome_date: [Year, Month]` or `outcome_date: [Day, Month, Year]`", "columns")
+            if not parts and not isinstance(header, str):
+                fail(f"`columns: {field_name}:` is {header!r}, not a header", f"write `{field_name}: Header as in the file`",
+                     "columns")
+        if columns.get("outcome_date") and columns.get("financial_year"):
+            fail("`columns:` maps both outcome_date and financial_year: the financial year comes from the date",
+                 "remove `financial_year:` (its column is kept as a column of its own)", "columns")
         if set(columns) - set(ROW_FIELDS):
             fail(f"`columns:` maps fields this build does not know: {', '.join(sorted(set(columns) - set(ROW_FIELDS)))}",
                  f"the fields are {', '.join(ROW_FIELDS)}", "columns")
@@ -198,8 +221,9 @@ def check_release(path, number, release, ids, tables, lines):
              "put the file in data/ or correct `file:`", "file")
     if file.is_dir():
         fail(f"file {release['file']!r} is a folder, not a file", "point `file:` at the release file itself", "file")
-    if file.suffix.lower() not in (".csv", ".xlsx", ".txt"):
-        fail(f"file {release['file']!r} is neither .csv nor .xlsx", "export the sheet as CSV UTF-8 or .xlsx", "file")
+    if file.suffix.lower() not in (".csv", ".txt", ".xlsx", ".xlsm", ".xls", ".ods"):
+        fail(f"file {release['file']!r} is not .csv, .txt, .xlsx, .xls or .ods",
+             "export the sheet as CSV UTF-8 or .xlsx", "file")
     if "sha256" in release and not isinstance(release["sha256"], str):
         fail("sha256 must be written as text (64 hex characters)", "put it in quotes: sha256: \"…\"", "sha256")
     if release.get("sha256"):
@@ -211,6 +235,8 @@ def check_release(path, number, release, ids, tables, lines):
 
 def check_date_format(pattern, fail):
     text = str(pattern)
+    if text == "excel":  # serial day numbers, as a spreadsheet stores dates: 42461 is 1 April 2016
+        return
     probe = datetime.datetime(2016, 7, 5, 13, 45, 30)
     try:
         written = probe.strftime(text)
@@ -229,6 +255,11 @@ def read_offences(path, offences, fail):
     if isinstance(offences, dict):
         if not all(isinstance(v, (str, int)) for v in offences.values()):
             fail("`offences:` must map each description to a Home Office code", 'write e.g. `"Theft from shop": 46`',
+                 "offences")
+        wrong = [(k, v) for k, v in offences.items() if clean.offence_code(str(v)) is None]
+        if wrong:
+            fail(f"`offences:` says {wrong[0][0]!r} is {wrong[0][1]!r}, which is not a Home Office offence code",
+                 "write the code as in data/reference/offence_codes.csv, e.g. `\"Theft from shop\": 46` or `\"...\": 92/70`",
                  "offences")
         return {str(k): str(v) for k, v in offences.items()}
     file = path.parent / str(offences)

@@ -68,7 +68,7 @@ class Lookup:
     def read(self, code_cell, description_cell, declared):
         """One distinct (code cell, description cell) pair -> Match. `declared` is the release's
         `offences:` (description as given -> code)."""
-        code_given, description, suppressed = code_cell.strip(), description_cell.strip(), 0
+        code_given, description, suppressed = " ".join(code_cell.split()), " ".join(description_cell.split()), 0
         if code_given and clean.is_suppressed(code_given):
             code_given, suppressed = "", suppressed + 1
         if description and clean.is_suppressed(description):

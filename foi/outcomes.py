@@ -23,7 +23,10 @@ The defaults, and why (README.md, "How outcome values are read"):
 - Wordings of everything else forces and police.uk write (charged, penalty notice, community
   resolution, no further action, the police.uk categories...): not a caution.
 - A blank outcome: not a caution ("no outcome given"), kept in the raw table with that reason.
-A value with a negation ("caution declined", "not cautioned") is never guessed at.
+A wording of caution is read word by word: every word must be known (caution, adult, youth, simple,
+conditional and their abbreviations: cond, cc, acc, ycc...; the 2022 Act's names; a few words
+that say nothing, such as "given"). A value with any other word ("caution declined", "not
+cautioned", "Caution - CAU2") is never guessed at: the build stops and asks.
 """
 import re
 
@@ -59,9 +62,33 @@ HOME_OFFICE_OUTCOMES = {
     20: "action undertaken by another body or agency", 21: "further investigation not in the public interest",
     22: "diversionary, educational or intervention activity",
 }
-_OUTCOME_NUMBER = re.compile(r"^(?:ho\s+)?(?:outcome|oc)\s*(?:type\s*)?(?:no\s*)?0*(\d{1,2})([a-z]?)\b(.*)$")
-_NEGATION = re.compile(r"\b(not|no|non|declined|refused|rejected|cancelled|withdrawn|rescinded|breach(ed)?|failed)\b")
-_YOUTH = re.compile(r"\b(youth|juvenile|young|child|under 18)\b")
+# A wording is read word by word: each word must be one of these, or the value is not read
+# (the build stops and asks). word -> what it says: offender, kind, or nothing (a filler).
+_WORDS = {
+    "caution": {}, "cautions": {}, "cautioned": {}, "caut": {}, "cau": {},
+    "adult": {"offender": "adult"}, "adults": {"offender": "adult"},
+    "youth": {"offender": "youth"}, "juvenile": {"offender": "youth"},
+    "simple": {"kind": "simple"}, "conditional": {"kind": "conditional"}, "cond": {"kind": "conditional"},
+    "condit": {"kind": "conditional"}, "conditions": {"kind": "conditional"},
+    "diversionary": {"kind": "diversionary"}, "community": {"kind": "community"},
+    # abbreviations forces use for the whole wording
+    "cc": {"kind": "conditional"}, "acc": {"offender": "adult", "kind": "conditional"},
+    "ycc": {"offender": "youth", "kind": "conditional"}, "yc": {"offender": "youth"},
+    "asc": {"offender": "adult", "kind": "simple"}, "ysc": {"offender": "youth", "kind": "simple"},
+    # words that say nothing about the kind
+    "offender": {}, "given": {}, "issued": {}, "administered": {}, "a": {}, "with": {}, "police": {},
+    "formal": {}, "type": {},
+}
+# The abbreviations that stand for a caution by themselves ("ACC", "YCC").
+_CAUTION_WORDS = {"caution", "cautions", "cautioned", "caut", "cau", "cc", "acc", "ycc", "yc", "asc", "ysc"}
+# Phrases read as one word before the words are looked up ("18 and over" -> adult).
+_PHRASES = [
+    (re.compile(r"\b(aged )?(under 18|10 17|10 to 17)\b"), " youth "),
+    (re.compile(r"\b(aged )?(18 and over|18 or over|over 18|18 plus|18)\b"), " adult "),
+    (re.compile(r"\byoung (person|offender)\b"), " youth "),
+]
+# The outcome framework by number: "Outcome 3", "OC3", "Type 3", "HO outcome 3", "Outcome type 3".
+_OUTCOME_NUMBER = re.compile(r"^(?:ho\s+)?(?:outcome\s+type|outcome|oc|type)\s*(?:no\s*)?0*(\d{1,2})([a-z]?)\b(.*)$")
 _NOT_A_CAUTION = re.compile(
     r"\b(charged?|charging|summons(ed)?|requisition(ed)?|penalty notice|pnd|fixed penalty|community resolution|"
     r"local resolution|restorative|warning|no further action|nfa|taken into consideration|tic|discharge|sentence[ds]?|"
@@ -76,38 +103,66 @@ def normalise(value):
     return re.sub(r"[^a-z0-9/]+", " ", value.lower()).strip()
 
 
+def read_words(text):
+    """A normalised wording of a caution -> (offender, kind), or None when a word is not known or
+    two words disagree ("adult youth caution", "simple conditional caution")."""
+    for pattern, word in _PHRASES:
+        text = pattern.sub(word, text)
+    said = {"offender": set(), "kind": set()}
+    for word in text.replace("/", " ").split():
+        meaning = _WORDS.get(word)
+        if meaning is None:
+            return None
+        for what, value in meaning.items():
+            said[what].add(value)
+    if len(said["offender"]) > 1 or len(said["kind"]) > 1:
+        return None
+    offender, kind = (next(iter(said[w]), None) for w in ("offender", "kind"))
+    if kind in ("diversionary", "community"):
+        if offender == "youth":
+            return None  # the two-tier cautions are for adults only
+        offender = "adult"
+    return offender, kind
+
+
 def classify(value):
-    """A value as given -> (kind name, why) by the defaults, or None when they cannot say."""
+    """A value as given -> (kind name, why) by the defaults, or None when they cannot say.
+
+    A caution is read only when every word of the value is known (read_words); a value that names
+    no caution is "not a caution" only when it is a wording of another outcome."""
     text = normalise(value)
     if not text:
         return NOT_A_CAUTION, "default: no outcome given"
     number = _OUTCOME_NUMBER.match(text)
     if number:
-        n, rest = int(number.group(1)), number.group(3)
+        n, rest = int(number.group(1)), number.group(3).strip()
         if n not in HOME_OFFICE_OUTCOMES or number.group(2):
             return None
+        why = f"default: Home Office outcome {n} ({HOME_OFFICE_OUTCOMES[n]})"
+        said = read_words(rest) if rest and _CAUTION_WORDS & set(rest.split()) else None
         if n not in (2, 3):
-            return NOT_A_CAUTION, f"default: Home Office outcome {n} ({HOME_OFFICE_OUTCOMES[n]})"
+            return None if said or (rest and _CAUTION_WORDS & set(rest.split())) else (NOT_A_CAUTION, why)
         offender = "youth" if n == 2 else "adult"
-        kind = "conditional" if "conditional" in rest else "simple" if "simple" in rest else None
-        name = f"{offender} {kind} caution" if kind else f"{offender} caution"
-        return name, f"default: Home Office outcome {n} ({HOME_OFFICE_OUTCOMES[n]})"
-    if _NEGATION.search(text) and "caution" in text:
-        return None
+        if rest and said is None and not set(rest.split()) <= {"youth", "adult", "caution"}:
+            return None
+        if said and said[0] not in (None, offender):
+            return None
+        kind = said[1] if said else None
+        if kind in ("diversionary", "community"):
+            return None
+        return (f"{offender} {kind} caution" if kind else f"{offender} caution"), why
+    words = set(text.replace("/", " ").split())
     if text == "offender given a caution":
         return "caution", "default: police.uk category (adult or youth, kind not given)"
-    if "caution" in text:
-        youth, adult = bool(_YOUTH.search(text)), "adult" in text
-        if youth and adult:
+    if words & _CAUTION_WORDS:
+        said = read_words(text)
+        if said is None:
             return None
-        if "diversionary" in text or "community caution" in text:
-            if youth:
-                return None  # the two-tier cautions are for adults only
-            tier = "diversionary" if "diversionary" in text else "community"
-            return f"adult {tier} caution", "default: two-tier framework (PCSC Act 2022), offenders aged 18 and over"
-        kind = "conditional" if "conditional" in text else "simple"
-        offender = "youth " if youth else "adult " if adult else ""
-        return f"{offender}{kind} caution", "default: wording of a caution"
+        offender, kind = said
+        if kind in ("diversionary", "community"):
+            return f"adult {kind} caution", "default: two-tier framework (PCSC Act 2022), offenders aged 18 and over"
+        kind = kind or "simple"
+        return f"{offender + ' ' if offender else ''}{kind} caution", "default: wording of a caution"
     if _NOT_A_CAUTION.search(text):
         return NOT_A_CAUTION, "default: wording of an outcome that is not a caution"
     return None

@@ -2,21 +2,27 @@
 
 - encodings: UTF-8, UTF-8 with a byte-order mark, Windows-1252 (checked before a row is read);
 - line endings: LF, CRLF or CR only (Python's csv module reads all three);
-- XLSX: converted with csvkit's in2csv, from the sheet the manifest names;
-- title rows above the header and note rows below the data are kept as the release's notes;
-- "Total" rows are set aside for checking; blank rows are counted and skipped.
-Rows are streamed: nothing here holds more than one row of a large file.
+- XLSX, XLS and ODS: one sheet (the manifest's `sheet:`, else the first), read with python-calamine,
+  each cell made the text a person reads in it (sheet_rows);
+- every format gives the same rows, (line, cells), to the same Table: title rows above the header and
+  note rows below the data are kept as the release's notes; "Total" rows are set aside for checking;
+  blank rows, a header repeated on every page, "Page n of N" lines and a repeated title are counted
+  and skipped.
+Rows are streamed: nothing here holds more than one row of a large text file (a sheet is held by
+the spreadsheet reader, which is compiled code, as one block of cells).
 """
 import codecs
 import csv
+import datetime
 import hashlib
 import io
 import os
 import re
-import subprocess
-import sys
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+
+import python_calamine
 
 from .errors import ReleaseError
 
@@ -27,47 +33,118 @@ HEADER_SEARCH_ROWS = 50
 MAX_FIELD_CHARS = MAX_ROW_CHARS = 4_000
 
 
+# The formats a release may come in, by the file's extension.
+FORMATS = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls", ".ods": "ods"}
+SPREADSHEETS = ("xlsx", "xls", "ods")
+
+
+def file_format(path):
+    """'csv', 'xlsx', 'xls' or 'ods', from the file's extension; None for any other."""
+    return FORMATS.get(Path(path).suffix.lower())
+
+
 @dataclass
 class Source:
-    """A release file as the build reads it: a CSV (an XLSX converted, UTF-16 re-encoded) and how."""
+    """A release file as the build reads it, and how: `rows()` gives its rows, whatever the format."""
     original: Path        # the file the manifest names
-    path: Path            # the CSV read
+    path: Path            # the file read: the original, or a UTF-8 copy of a UTF-16 text file
     display: str          # how messages name it
-    encoding: str         # as the file was sent
-    read_encoding: str    # as the build reads path
-    line_endings: str
-    lines: int
-    delimiter: str
-    is_xlsx: bool
+    format: str           # 'csv' (any delimited text), 'xlsx', 'xls' or 'ods'
+    lines: int | None     # lines of text (None for a sheet: not known before it is read)
     size: int
+    encoding: str | None = None       # a text file's, as it was sent
+    read_encoding: str | None = None  # ...and as the build reads `path`
+    line_endings: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None          # a spreadsheet's: the sheet read
+    sheets: tuple = ()                # ...and every sheet of the workbook
     sha256: str | None = None   # of the original, when it is the file read (computed as it is checked)
+    skip_rows: frozenset = frozenset()     # line numbers (a sheet's row numbers) never read
+    skip_columns: frozenset = frozenset()  # 0-based column indexes never read
+
+    @property
+    def is_spreadsheet(self):
+        return self.format in SPREADSHEETS
 
     @property
     def delimiter_name(self):
-        return DELIMITERS.get(self.delimiter, self.delimiter)
+        return DELIMITERS.get(self.delimiter, self.delimiter) if self.delimiter else None
+
+    @property
+    def read_as(self):
+        """How the file was read, in words: 'utf-8, CRLF line endings, comma-separated' or "XLSX, sheet 'Cautions'"."""
+        if self.is_spreadsheet:
+            return f"{self.format.upper()}, sheet {self.sheet!r}"
+        return f"{self.encoding}, {self.line_endings} line endings, {self.delimiter_name}-separated"
+
+    def rows(self):
+        """Every row of the release, as (line, cells): a text file's line numbers, a sheet's row numbers."""
+        if self.is_spreadsheet:
+            return sheet_rows(self.path, self.sheet, self.skip_rows, self.skip_columns, self.display)
+        rows = csv_rows(self.path, self.read_encoding, self.delimiter, self.display)
+        return skipping(rows, self.skip_rows, self.skip_columns) if self.skip_rows or self.skip_columns else rows
+
+    def header_fix(self, fix):
+        """What to do when no header is found: with another sheet to try, say which."""
+        others = [name for name in self.sheets if name != self.sheet]
+        if not others:
+            return fix
+        return (f"{fix}; the release may be on another sheet: this is {self.sheet!r}, the others are "
+                f"{', '.join(map(repr, others))} (set `sheet:`, or run `make describe FILE=...` to find it)")
 
 
-def open_release(release, path, scratch):
-    """The manifest's file -> Source: XLSX through in2csv, UTF-16 re-encoded, the encoding checked
-    whole and the delimiter found."""
+def open_release(release, path, scratch, skip_rows=frozenset(), skip_columns=frozenset()):
+    """The manifest's file -> Source. A text file: UTF-16 re-encoded, the encoding checked whole and
+    the delimiter found. A spreadsheet: the workbook opened and the sheet found.
+    `skip_rows` (line numbers, for a sheet its 1-based row numbers) and `skip_columns` (0-based column
+    indexes), e.g. a sheet's hidden rows and columns, are never read."""
     display = str(Path("data") / release["file"])
     if path.is_dir():
         raise ReleaseError(display, "this is a folder, not a file", "point `file:` at the release file itself")
-    csv_path, is_xlsx = path, path.suffix.lower() == ".xlsx"
-    if is_xlsx:
-        display += f" (sheet {release['sheet']!r})" if release.get("sheet") else ""
-        csv_path = Path(scratch) / (release["id"] + ".csv")
-        xlsx_to_csv(path, release.get("sheet"), display, csv_path)
-    elif utf16_to_utf8(path, display, Path(scratch) / (release["id"] + ".utf8.csv")):
-        csv_path = Path(scratch) / (release["id"] + ".utf8.csv")
-    declared = release.get("encoding") if csv_path is path else None
-    encoding, endings, lines, digest = sniff(csv_path, display, declared)
-    if csv_path is not path and not is_xlsx:
-        encoding = "utf-16"
-    read_as = "utf-8" if encoding == "utf-16" else encoding
-    separator = "," if is_xlsx else delimiter(csv_path, read_as, release.get("delimiter"))
-    return Source(path, csv_path, display, encoding, read_as, endings, lines, separator, is_xlsx,
-                  os.path.getsize(csv_path), digest if csv_path is path else None)
+    skip_rows, skip_columns = frozenset(skip_rows or ()), frozenset(skip_columns or ())
+    form = file_format(path) or "csv"
+    if form in SPREADSHEETS:
+        sheet = release.get("sheet")
+        display += f" (sheet {str(sheet)!r})" if sheet not in (None, "") else ""
+        names = sheet_names(path, display)
+        name = pick_sheet(names, sheet, display)
+        # lines: unknown until the sheet is read (counting them would read it twice)
+        return Source(path, path, display, form, None, os.path.getsize(path), sheet=name, sheets=tuple(names),
+                      skip_rows=skip_rows, skip_columns=skip_columns)
+    text_path = path
+    if utf16_to_utf8(path, display, Path(scratch) / (release["id"] + ".utf8.csv")):
+        text_path = Path(scratch) / (release["id"] + ".utf8.csv")
+    declared = release.get("encoding") if text_path is path else None
+    encoding, endings, lines, digest = sniff(text_path, display, declared)
+    read_as = encoding
+    if text_path is not path:
+        encoding, read_as = "utf-16", "utf-8"
+    separator = delimiter(text_path, read_as, release.get("delimiter"))
+    return Source(path, text_path, display, "csv", lines, os.path.getsize(text_path), encoding=encoding,
+                  read_encoding=read_as, line_endings=endings, delimiter=separator,
+                  sha256=digest if text_path is path else None, skip_rows=skip_rows, skip_columns=skip_columns)
+
+
+def csv_rows(path, encoding, delimiter, display):
+    """A text file's rows as (line, cells), the line a record starts on (a quoted cell may span lines)."""
+    with open(path, encoding=encoding, newline="") as f:
+        reader = csv.reader(f, delimiter=delimiter)
+        last = 0
+        try:
+            for cells in reader:
+                line, last = last + 1, reader.line_num
+                yield line, cells
+        except csv.Error as e:  # named at the line its record starts on
+            raise ReleaseError(display, f"the CSV is malformed ({e})",
+                               "look for an unclosed quote (\") near this line and fix it", line=last + 1) from None
+
+
+def skipping(rows, skip_rows, skip_columns):
+    """`rows` without the lines in `skip_rows` and the cells in `skip_columns`."""
+    for line, cells in rows:
+        if line in skip_rows:
+            continue
+        yield line, [c for i, c in enumerate(cells) if i not in skip_columns] if skip_columns else cells
 
 
 def sniff(path, display, declared=None):
@@ -212,26 +289,109 @@ def has_utf8_text(path):
     return False
 
 
-def xlsx_to_csv(path, sheet, display, out_path):
-    """Convert one sheet of a spreadsheet to CSV with csvkit's in2csv, every cell as text."""
-    in2csv = Path(sys.executable).with_name("in2csv")
-    command = [str(in2csv if in2csv.exists() else "in2csv"), "--no-inference", "--no-header-row", "--reset-dimensions"]
-    if sheet:
-        command += ["--sheet", str(sheet)]
-    sheets = subprocess.run([command[0], "--names", str(path)], capture_output=True, text=True)
-    if sheets.returncode != 0:
-        raise ReleaseError(display, "the spreadsheet could not be opened: "
-                           + (sheets.stderr.strip().splitlines() or ["unknown error"])[-1],
-                           "check it is a real .xlsx file (not renamed CSV or an old .xls); re-save it from Excel")
-    names = sheets.stdout.split("\n")[:-1]
-    if sheet and str(sheet) not in names:
-        raise ReleaseError(display, f"there is no sheet called {sheet!r}; the sheets are {', '.join(map(repr, names))}",
-                           "set `sheet:` for this release in data/manifest.yml to one of those names")
-    with open(out_path, "wb") as out:
-        done = subprocess.run(command + [str(path)], stdout=out, stderr=subprocess.PIPE, text=False)
-    if done.returncode != 0:
-        raise ReleaseError(display, "in2csv could not read the sheet: " + done.stderr.decode(errors="replace").strip(),
-                           "open it in Excel, check the sheet holds a plain table, and save it again")
+class open_workbook:
+    """A workbook opened with python-calamine, as a context manager; any failure a ReleaseError."""
+
+    def __init__(self, path, display):
+        try:
+            self.book = python_calamine.CalamineWorkbook.from_path(str(path))
+        except python_calamine.PasswordError:
+            raise ReleaseError(display, "the spreadsheet is protected by a password",
+                               "ask the force for a copy without a password, or open it and save it without one") from None
+        except Exception as e:  # calamine's errors (zip, XML, not a workbook) have no common base
+            form = file_format(path) or "xlsx"
+            raise ReleaseError(display, f"the spreadsheet could not be opened: it is not a real .{form} workbook "
+                               f"(the spreadsheet reader says: {str(e).strip() or type(e).__name__})",
+                               f"check it is the release as the force sent it (not a CSV or another file renamed "
+                               f".{form}); open it in a spreadsheet and save it again as .{form} or CSV UTF-8") from None
+
+    def __enter__(self):
+        return self.book
+
+    def __exit__(self, *exc):
+        self.book.close()
+
+
+def sheet_names(path, display):
+    """The names of a workbook's worksheets, in order (chart sheets left out)."""
+    with open_workbook(path, display) as book:
+        return [m.name for m in book.sheets_metadata
+                if m.typ in (python_calamine.SheetTypeEnum.WorkSheet,)] or list(book.sheet_names)
+
+
+def pick_sheet(names, sheet, display):
+    """The manifest's `sheet:` (a name, or a number counted from 1), else the first sheet."""
+    if not names:
+        raise ReleaseError(display, "the workbook has no sheets", "check it is the release; save it again from the spreadsheet")
+    if sheet in (None, ""):
+        return names[0]
+    if str(sheet) in names:
+        return str(sheet)
+    number = sheet if isinstance(sheet, int) else int(sheet) if str(sheet).isdigit() else None
+    if number is not None and 1 <= number <= len(names):
+        return names[number - 1]
+    raise ReleaseError(display, f"there is no sheet called {str(sheet)!r}; the sheets are {', '.join(map(repr, names))}",
+                       "set `sheet:` for this release in data/manifest.yml to one of those names")
+
+
+def sheet_rows(path, sheet=None, skip_rows=frozenset(), skip_columns=frozenset(), display=None):
+    """One sheet of an XLSX, XLS or ODS file as (line, cells): line is the sheet's row number (1-based,
+    as the spreadsheet shows it), cells the text a person reads in each cell (cell_text), from column A.
+
+    `sheet`: a name, or None for the first sheet. `skip_rows`: row numbers never yielded; `skip_columns`:
+    0-based column indexes (A is 0) whose cells are dropped from every row, so that a table never sees
+    them (a sheet's hidden rows and columns). Empty rows are yielded as empty cells, like a CSV's."""
+    display = display or str(path)
+    with open_workbook(path, display) as book:
+        name = pick_sheet(sheet_names(path, display), sheet, display)
+        data = book.get_sheet_by_name(name)
+        left = [""] * data.start[1] if data.start else []  # calamine's rows start at the first filled column
+        text = cell_text
+        for number, values in enumerate(data.iter_rows(), 1):
+            if number in skip_rows:
+                continue
+            cells = left + [v if type(v) is str else text(v) for v in values]
+            if skip_columns:
+                cells = [c for i, c in enumerate(cells) if i not in skip_columns]
+            yield number, cells
+
+
+_MIDNIGHT = datetime.time(0, 0)
+
+
+def cell_text(value):
+    """A typed cell as the text a person reads in it: a date as yyyy-mm-dd (with ' hh:mm:ss' when it has
+    a time), 12.0 as '12', other numbers without float noise (0.30000000000000004 as '0.3'), TRUE/FALSE,
+    an empty cell as ''. clean.date reads both date forms."""
+    kind = type(value)
+    if kind is str:
+        return value
+    if kind is float:
+        if value.is_integer():
+            return str(int(value))
+        shown = repr(value)
+        rounded = format(value, ".15g")  # Excel's precision: digits beyond the 15th are noise
+        return shown if float(rounded) == value else rounded
+    if kind is bool:
+        return "TRUE" if value else "FALSE"
+    if kind is int:
+        return str(value)
+    if kind is datetime.datetime:
+        if value.microsecond >= 500_000:
+            value += datetime.timedelta(microseconds=1_000_000 - value.microsecond)
+        if value.time().replace(microsecond=0) == _MIDNIGHT:
+            return value.date().isoformat()
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if kind is datetime.date:
+        return value.isoformat()
+    if kind is datetime.time:
+        return value.replace(microsecond=0).isoformat()
+    if kind is datetime.timedelta:
+        seconds = round(value.total_seconds())
+        return f"{'-' if seconds < 0 else ''}{abs(seconds) // 3600}:{abs(seconds) % 3600 // 60:02d}:{abs(seconds) % 60:02d}"
+    if value is None:
+        return ""
+    return str(value)
 
 
 def label_key(cell):
@@ -260,33 +420,32 @@ def join_header_rows(rows):
     return names
 
 
-class Table:
-    """A release file's header, notes, and an iterator over its data rows.
+HEADER_FIX = "check the file is the release, and that `columns:` in data/manifest.yml names its headers"
+SKIPPED = ("repeated headers", "page lines", "repeated titles")  # what Table skips, in the order it says so
+PAGE_LINE = re.compile(r"(page|p\.)\s*\d+(\s*(of|/)\s*\d+)?", re.I)  # "Page 3 of 12", "Page 3", "p. 3/12"
 
-    `looks_like_header(cells)` decides which of the first rows is the header (with `header_rows`,
-    which run of that many rows, joined). Data rows come from `rows()` as (line number, cells),
-    padded to the header's width. Rows labelled Total, Grand Total or All (and any `total_labels`)
-    are set aside in `totals`, rows labelled with a `subtotal_labels` label in `subtotals`.
+
+class Table:
+    """A release's header, notes, and an iterator over its data rows, whatever the file's format.
+
+    `rows` is an iterator of (line, cells), such as Source.rows(). `looks_like_header(cells)` decides
+    which of the first rows is the header (with `header_rows`, which run of that many rows, joined).
+    Data rows come from `rows()` as (line number, cells), padded to the header's width. Rows labelled
+    Total, Grand Total or All (and any `total_labels`) are set aside in `totals`, rows labelled with a
+    `subtotal_labels` label in `subtotals`. Blank rows are counted in `blank_rows`; the header again
+    below the data (a page break of a PDF or a printout), 'Page n of N' lines and a title row again are
+    counted in `skipped` (see `skipped_lines`), and none of them is data.
     """
 
-    def __init__(self, path, display, encoding, looks_like_header, first_line_is_column_letters=False,
-                 header_fix="check the file is the release, and that `columns:` in data/manifest.yml names its headers",
-                 delimiter=",", header_rows=1, total_labels=(), subtotal_labels=()):
+    def __init__(self, rows, display, looks_like_header, header_fix=HEADER_FIX, header_rows=1, total_labels=(), subtotal_labels=()):
         self.display, self.notes, self.totals, self.subtotals = display, [], [], []
         self.blank_rows = 0
+        self.skipped = Counter()  # what was skipped ('repeated headers', 'page lines', 'repeated titles') -> rows
         self.total_labels = {"total", "totals", "grand total", "all"} | {label_key(str(t)) for t in total_labels}
         self.subtotal_labels = {label_key(str(t)) for t in subtotal_labels}
-        self._longest_label = max(len(t) for t in self.total_labels | self.subtotal_labels) + 2
-        self._file = open(path, encoding=encoding, newline="")
-        self._reader = csv.reader(self._file, delimiter=delimiter)
-        self._last_line = 0
-        if first_line_is_column_letters:  # in2csv --no-header-row writes a,b,c,... first
-            next(self._reader, None)
-            self._line_offset = 1
-        else:
-            self._line_offset = 0
+        self._rows = iter(rows)
         window = []  # the last header_rows rows, (line, cells)
-        for line, cells in self._numbered():
+        for line, cells in self._rows:
             window.append((line, cells))
             if len(window) > header_rows:
                 _, dropped = window.pop(0)
@@ -309,6 +468,17 @@ class Table:
             self.close()
             raise ReleaseError(display, f"no header row in the first {HEADER_SEARCH_ROWS} lines with the expected column names",
                                header_fix)
+        # The header rows as written, to know them again below the data; and the title rows above it.
+        self._header_keys = {tuple(label_key(c) for c in cells[:len(self.headers)]) for _, cells in window}
+        self._titles = set(self.notes)
+        # First cells that send a row down the careful path: total and subtotal labels, the header's own.
+        self._labels = self.total_labels | self.subtotal_labels | {key[0] for key in self._header_keys if key}
+        self._longest_label = max(len(t) for t in self._labels) + 2
+
+    @property
+    def skipped_lines(self):
+        """'12 repeated headers, 12 page lines', or None when nothing was skipped."""
+        return ", ".join(f"{n:,} {what[:-1] if n == 1 else what}" for what in SKIPPED if (n := self.skipped[what])) or None
 
     def is_total(self, cell):
         return len(cell) <= self._longest_label and label_key(cell) in self.total_labels
@@ -316,40 +486,21 @@ class Table:
     def is_subtotal(self, cell):
         return bool(self.subtotal_labels) and len(cell) <= self._longest_label and label_key(cell) in self.subtotal_labels
 
-    def _numbered(self):
-        reader = self._reader
-        try:
-            for cells in reader:
-                start = self._last_line + 1
-                self._last_line = reader.line_num
-                yield start - self._line_offset, cells
-        except csv.Error as e:  # named at the line its record starts on
-            raise ReleaseError(self.display, f"the CSV is malformed ({e})",
-                               "look for an unclosed quote (\") near this line and fix it",
-                               line=self._last_line + 1 - self._line_offset) from None
-
     def rows(self):
         width, pending_notes = len(self.headers), []
-        is_total, is_subtotal, longest = self.is_total, self.is_subtotal, self._longest_label
-        reader, offset, last = self._reader, self._line_offset, self._last_line
-        try:
-            for cells in reader:
-                line, last = last + 1 - offset, reader.line_num
-                c0 = cells[0] if cells else ""
-                # The common case, checked cheaply: a full-width row, first cell filled, nothing
-                # pending, no total label, no huge row. Anything else takes the careful path.
-                if (len(cells) == width and c0 and not pending_notes
-                        and (len(c0) > longest or not (is_total(c0) or is_subtotal(c0)))
-                        and sum(map(len, cells)) <= MAX_ROW_CHARS and not c0.isspace()
-                        and (width == 1 or cells[1] or any(cells[2:]))):
-                    yield line, cells
-                    continue
-                yield from self._careful(line, cells, width, pending_notes)
-        except csv.Error as e:  # named at the line its record starts on
-            raise ReleaseError(self.display, f"the CSV is malformed ({e})",
-                               "look for an unclosed quote (\") near this line and fix it",
-                               line=last + 1 - offset) from None
-        self._last_line = last
+        labels, longest = self._labels, self._longest_label
+        for line, cells in self._rows:
+            c0 = cells[0] if cells else ""
+            # The common case, checked cheaply: a full-width row, first cell filled, nothing
+            # pending, no total label or the header's first name, no huge row. Anything else
+            # takes the careful path.
+            if (len(cells) == width and c0 and not pending_notes
+                    and (len(c0) > longest or label_key(c0) not in labels)
+                    and sum(map(len, cells)) <= MAX_ROW_CHARS and not c0.isspace()
+                    and (width == 1 or cells[1] or any(cells[2:]))):
+                yield line, cells
+                continue
+            yield from self._careful(line, cells, width, pending_notes)
         self.notes.extend(note for _, note in pending_notes)
         self.close()
 
@@ -372,6 +523,15 @@ class Table:
                                f"{MAX_ROW_CHARS:,} the site can show in one row",
                                "shorten its longest cells, or check for a stray quote joining lines into one row",
                                line=line)
+        if tuple(label_key(c) for c in cells[:width]) in self._header_keys and not any(c.strip() for c in cells[width:]):
+            self.skipped["repeated headers"] += 1
+            return
+        if len(filled) == 1 and PAGE_LINE.fullmatch(cells[filled[0]].strip()):
+            self.skipped["page lines"] += 1
+            return
+        if " ".join(cells[i].strip() for i in filled) in self._titles:
+            self.skipped["repeated titles"] += 1
+            return
         if is_total(cells[filled[0]]):
             self.totals.append((line, cells + [""] * (width - len(cells))))
             return
@@ -397,7 +557,9 @@ class Table:
         yield line, cells[:width]
 
     def close(self):
-        self._file.close()
+        close = getattr(self._rows, "close", None)  # a generator: closes the file it reads
+        if close:
+            close()
 
     def __enter__(self):
         return self

@@ -22,7 +22,7 @@ from sys import intern
 from . import clean, outcomes
 from .errors import ReleaseError
 from .loaded import Loaded
-from .read import Table
+from .read import HEADER_FIX, Table
 from .schema import CAUTIONS_COLUMNS, ROW_FIELDS, header_key, match_columns, unique_column_names
 
 WHITESPACE = "' ' || char(9, 10, 13, 160)"  # what SQL trim() strips, as Python's strip() would
@@ -40,8 +40,19 @@ class Staged:
     extra: dict                   # raw column name -> header; after plan_extra_columns(), -> column in cautions
     headers: list
     found: dict                   # field -> index of its header
+    dates: "DateColumns" = None   # where the date comes from
+    date_columns: list = field(default_factory=list)  # the raw columns it is read from
     outcomes: dict = field(default_factory=dict)  # outcome value as given -> the kind it was read as
     kinds: list = field(default_factory=list)     # by id: each distinct (outcome, age group), decided
+
+    @property
+    def date_header(self):
+        return " + ".join(self.headers[i] for i in self.dates.columns) if self.dates else None
+
+    @property
+    def offence_header(self):
+        at = self.found.get("offence_description", self.found.get("offence_code"))
+        return self.headers[at] if at is not None else None
 
     @property
     def temp(self):
@@ -51,6 +62,64 @@ class Staged:
 
 def quote(name):
     return '"' + name.replace('"', '""') + '"'
+
+
+def as_list(value):
+    return value if isinstance(value, list) else [value] if value else []
+
+
+@dataclass(frozen=True)
+class DateColumns:
+    """Where a release's date is: one column (`how` 'date'), a date split over two or three columns
+    ('parts': `roles` says which is the year, month and day), or only a financial year ('financial_year')."""
+    how: str
+    columns: tuple         # column indexes
+    roles: tuple = ()      # for 'parts': 'year', 'month', 'day', in the order of columns
+
+    def describe(self, headers):
+        return " + ".join(repr(headers[i]) for i in self.columns)
+
+
+def date_roles(headers):
+    """[Year, Month] -> ('year', 'month'): each part's role by its header, else by its place
+    (two parts: year, month; three: day, month, year)."""
+    roles = []
+    for header in headers:
+        key = header_key(header)
+        role = next((r for r in ("year", "month", "day") if r in key.split() or key.startswith(r)), None)
+        roles.append(role)
+    if None in roles or len(set(roles)) < len(roles) or "year" not in roles or "month" not in roles:
+        roles = ["year", "month"] if len(headers) == 2 else ["day", "month", "year"]
+    return tuple(roles)
+
+
+def match_release_columns(headers, mapping):
+    """A row-level release's header -> ({field: column index}, DateColumns, [problems]). The date is
+    `outcome_date` (one header, or a list of two or three: `[Year, Month]`), else a `financial_year`."""
+    mapping = dict(mapping)
+    parts = mapping.pop("outcome_date") if isinstance(mapping.get("outcome_date"), list) else None
+    fields = {**ROW_FIELDS, "outcome_date": (False, [] if parts else ROW_FIELDS["outcome_date"][1])}
+    found, problems = match_columns(headers, mapping, fields)
+    if parts:
+        keys = [header_key(h) for h in headers]
+        at = []
+        for part in parts:
+            hits = [i for i, k in enumerate(keys) if k == header_key(part)]
+            if len(hits) != 1:
+                problems.append(("outcome_date", f"no column for outcome_date (looked for {part!r})" if not hits else
+                                 f"{len(hits)} columns are called {headers[hits[0]]!r}"))
+            else:
+                at.append(hits[0])
+        found.pop("financial_year", None)  # the date decides; a financial-year column stays a column
+        return found, DateColumns("parts", tuple(at), date_roles(parts)), problems
+    if "outcome_date" in found:
+        if "financial_year" in found and not mapping.get("financial_year"):
+            del found["financial_year"]  # found by a synonym only: the date decides, the column stays a column
+        return found, DateColumns("date", (found["outcome_date"],)), problems
+    if "financial_year" in found:
+        return found, DateColumns("financial_year", (found.pop("financial_year"),)), problems
+    _, missing = match_columns(headers, mapping, {"outcome_date": ROW_FIELDS["outcome_date"]})
+    return found, DateColumns("date", ()), problems + missing
 
 
 def cautions_column_name(header, taken):
@@ -71,7 +140,8 @@ def stage(db, release, source, lookup, descriptions, show_progress):
     """Read a row-level release into raw_<id> and make every cleaning decision."""
     display = source.display
     mapping = release.get("columns") or {}
-    required_keys = {header_key(mapping.get(f) or "") for f, (req, _) in ROW_FIELDS.items() if req} - {""}
+    required_keys = {header_key(h) for f, (req, _) in ROW_FIELDS.items() if req
+                     for h in as_list(mapping.get(f))} - {""}
 
     def looks_like_header(cells):
         keys = {header_key(c) for c in cells if c.strip()}
@@ -79,9 +149,8 @@ def stage(db, release, source, lookup, descriptions, show_progress):
         return len(found) >= 3 or bool(required_keys and required_keys <= keys)
 
     loaded = Loaded(release, source, table="cautions")
-    with Table(source.path, display, source.read_encoding, looks_like_header, source.is_xlsx,
-               delimiter=source.delimiter) as table:
-        found, problems = match_columns(table.headers, mapping)
+    with Table(source.rows(), display, looks_like_header, source.header_fix(HEADER_FIX)) as table:
+        found, dates, problems = match_release_columns(table.headers, mapping)
         if problems:
             field_name, problem = problems[0]
             raise ReleaseError(display, f"the header row does not fit: {problem}",
@@ -93,13 +162,13 @@ def stage(db, release, source, lookup, descriptions, show_progress):
         db[raw].create({line_col: int, **{n: str for n in names}, reason_col: str}, pk=line_col)
         insert_sql = (f"insert into {quote(raw)} ({', '.join(map(quote, [*names, line_col]))}) "
                       f"values ({', '.join('?' * (len(names) + 1))})")  # each row's cells, then its line
-        tally = Tally(found)
-        bar = Progress(release["id"], source.lines) if show_progress and source.size > 3_000_000 else None
+        tally = Tally(found, dates.columns)
+        bar = Progress(release["id"], source.lines) if show_progress and source.size > 3_000_000 and source.lines else None
         db.conn.executemany(insert_sql, tally.records(table.rows(), bar))
         loaded.rows_read = tally.rows
         if bar:
             bar.done(loaded.rows_read)
-        loaded.blank_rows, loaded.notes = table.blank_rows, table.notes
+        loaded.blank_rows, loaded.notes, loaded.skipped_lines = table.blank_rows, table.notes, table.skipped_lines
         header_line, headers, totals = table.header_line, table.headers, table.totals
     if not loaded.rows_read:
         raise ReleaseError(display, "the file has a header but no data rows",
@@ -107,11 +176,11 @@ def stage(db, release, source, lookup, descriptions, show_progress):
     check_rows_total(totals, loaded, display)
     loaded.raw_table = raw
     field_columns = {f: names[i] for f, i in found.items()}
-    mapped = set(found.values())
+    mapped = set(found.values()) | set(dates.columns)
     loaded.unmapped_columns = [h for i, h in enumerate(headers) if i not in mapped]
     staged = Staged(loaded, raw, line_col, reason_col, field_columns,
                     extra={names[i]: headers[i] for i in range(len(headers)) if i not in mapped},
-                    headers=headers, found=found)
+                    headers=headers, found=found, dates=dates, date_columns=[names[i] for i in dates.columns])
     tally.finish()
     decide_outcomes(db, staged, tally)
     decide_values(db, staged, tally, lookup, descriptions)
@@ -124,16 +193,17 @@ def column_sql(staged, field_name):
 
 
 class Tally:
-    """Counts the distinct combinations of the mapped fields as rows stream from the CSV parser to
-    SQLite: one dictionary look-up a row, and no cell cleaned. Then each distinct (outcome, age group),
-    date and (code, description) gets an id, and each combination of the three its rows and first line."""
-    FIELDS = ("outcome", "age_group", "outcome_date", "offence_code", "offence_description")
+    """Counts the distinct combinations of the cells that decide a row as rows stream from the CSV
+    parser to SQLite: one dictionary look-up a row, and no cell cleaned. Then each distinct (outcome,
+    age group), date and (code, description) gets an id, and each combination of the three its rows
+    and first line. A date split over columns is one value: the tuple of its cells."""
+    FIELDS = ("outcome", "age_group", "offence_code", "offence_description")
 
-    def __init__(self, found):
-        at = [found.get(f) for f in self.FIELDS]
+    def __init__(self, found, date_at):
+        at = [found.get(f) for f in self.FIELDS] + list(date_at)
         present = [i for i in at if i is not None]
         self.positions = [present.index(i) if i is not None else None for i in at]
-        self.key = itemgetter(*present)  # outcome and outcome date are always there: a tuple
+        self.key = itemgetter(*present)  # outcome and a date column are always there: a tuple
         self.seen = {}
 
     def records(self, rows, bar=None):
@@ -154,10 +224,11 @@ class Tally:
         self.rows = sum(n for n, _ in seen.values())
 
     def finish(self):
-        positions = self.positions
+        positions, parts = self.positions[:4], self.positions[4:]
         self.kinds, self.dates, self.offences, self.joint = {}, {}, {}, {}
         for k, (n, line) in self.seen.items():
-            o, a, d, c, s = (k[p] if p is not None else "" for p in positions)
+            o, a, c, s = (k[p] if p is not None else "" for p in positions)
+            d = tuple(k[p] for p in parts)
             ki = self.kinds.setdefault((o, a), len(self.kinds))
             di = self.dates.setdefault(d, len(self.dates))
             oi = self.offences.setdefault((c, s), len(self.offences))
@@ -213,7 +284,7 @@ def decide_outcomes(db, staged, tally):
                            "check `columns: outcome:` names the outcome column, and that `outcomes:` in "
                            "data/manifest.yml says which values are cautions", column=column)
     db.conn.executemany("insert into outcome_values values (?, ?, ?, ?, ?, ?, ?)", [
-        (release["id"], value.strip(), rows[value], first[value], name,
+        (release["id"], value, rows[value], first[value], name,
          outcomes.label(*outcomes.KINDS[name]) if name != outcomes.NOT_A_CAUTION else None, why)
         for value, (name, why) in decisions.items()])
     loaded.outcome_values = [(value.strip(), rows[value], name, why) for value, (name, why) in decisions.items()]
@@ -221,7 +292,7 @@ def decide_outcomes(db, staged, tally):
     # one row per distinct (outcome, age group): what the rows carrying it become
     for outcome, age in kinds:
         name = staged.outcomes[outcome]
-        cleaned = age.strip()
+        cleaned = " ".join(age.split())  # spaces and no-break spaces as a reader sees them
         suppressed = bool(cleaned) and len(cleaned) <= clean.LONGEST_SUPPRESSED and clean.is_suppressed(cleaned)
         age_group = None if suppressed or not cleaned else cleaned
         if name == outcomes.NOT_A_CAUTION:
@@ -247,88 +318,208 @@ def decide_outcomes(db, staged, tally):
 def decide_values(db, staged, tally, lookup, descriptions):
     """Each distinct date and (code, description) of the release's cautions, cleaned once; the
     per-month summary counted from the combinations, without reading the rows again."""
-    loaded, release, display = staged.loaded, staged.loaded.release, staged.loaded.display
-    date_format = release.get("date_format")
-    latest = str(release.get("answered") or time.strftime("%Y-%m-%d"))
-    period = release.get("period") or {}
-    earliest, latest = str(period.get("from", "1990-01-01")), str(period.get("to", latest))
+    loaded, release = staged.loaded, staged.loaded.release
+    bounds = Bounds.of(release)
     declared_offences = release.get("_offences") or {}
     dates, pairs = Tally.values(tally.dates), Tally.values(tally.offences)
     kinds = staged.kinds
     date_rows, date_first, offence_rows, offence_first = Counter(), {}, Counter(), {}
     parsed, matches = {}, {}
-    by_month = loaded.by_month
     for (ki, di, oi), (n, line) in tally.joint.items():
-        kind = kinds[ki]
-        if kind[6] is not None:  # not a caution
+        if kinds[ki][6] is not None:  # not a caution
             continue
-        loaded.suppressed_cells += n * kind[7]
         date_rows[di] += n
         date_first[di] = min(date_first.get(di, line), line)
         if di not in parsed:
-            parsed[di] = read_date(dates[di], date_format, earliest, latest)
-        if len(parsed[di]) == 2:  # a problem, reported below
+            parsed[di] = read_date(staged.dates, dates[di], release.get("date_format"), bounds)
+        if not isinstance(parsed[di], ReadDate) or parsed[di].outside:  # a problem, or excluded: below
             continue
         offence_rows[oi] += n
         offence_first[oi] = min(offence_first.get(oi, line), line)
         if oi not in matches:
             matches[oi] = lookup.read(*pairs[oi], declared_offences)
-        loaded.suppressed_cells += n * matches[oi].suppressed
-        iso, clock, form, financial_year, month = parsed[di]
-        by_month[month, financial_year, kind[2], kind[3], lookup.group(matches[oi].code)] += n
-        loaded.by_code[matches[oi].code, financial_year, kind[2]] += n
-    errors = [(date_first[di], *p) for di, p in parsed.items() if len(p) == 2]
+    check_dates(db, staged, dates, parsed, date_rows, date_first, bounds)
+    check_offences(staged, pairs, matches, offence_rows, offence_first)
+    count_summaries(staged, tally, parsed, matches, lookup)
+    publish_decisions(db, staged, dates, pairs, parsed, matches, date_rows, date_first, offence_rows, offence_first,
+                      lookup, descriptions)
+
+
+def count_summaries(staged, tally, parsed, matches, lookup):
+    """The per-month and per-code summaries and the suppressed cells, from the combinations."""
+    loaded, kinds = staged.loaded, staged.kinds
+    for (ki, di, oi), (n, _) in tally.joint.items():
+        kind = kinds[ki]
+        if kind[6] is not None or parsed[di].outside:
+            continue
+        loaded.suppressed_cells += n * (kind[7] + matches[oi].suppressed)
+        date, code = parsed[di], matches[oi].code
+        loaded.by_month[date.month, date.financial_year, kind[2], kind[3], lookup.group(code)] += n
+        loaded.by_code[code, date.financial_year, kind[2]] += n
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """The dates a release's rows may have: none before 1990 or after the answer (impossible), and,
+    with `period:`, none outside the period it covers (stopped, or excluded by `outside_period:`)."""
+    earliest: str
+    latest: str
+    period: tuple | None
+    exclude: bool
+
+    @classmethod
+    def of(cls, release):
+        period = release.get("period") or {}
+        latest = str(period.get("to") or release.get("answered") or time.strftime("%Y-%m-%d"))
+        span = (str(period.get("from", "1990-01-01")), str(period.get("to", latest))) if period else None
+        return cls("1990-01-01", latest, span, release.get("outside_period") == "exclude")
+
+
+@dataclass(frozen=True)
+class ReadDate:
+    iso: str | None          # the date, a month alone ('2018-06'), or None (a financial year alone)
+    clock: str | None
+    form: str
+    financial_year: str
+    month: str | None
+    outside: bool = False    # outside the release's period, and excluded
+
+
+def within(first, last, start, end):
+    """Whether a date, month or financial year (from `first` to `last`) lies within start..end."""
+    return start[:len(first)] <= first and last <= end
+
+
+def read_date(spec, cells, date_format, bounds):
+    """A distinct date (the tuple of its cells) -> ReadDate, or (problem, fix)."""
+    text = " / ".join(c.strip() for c in cells)
+    if not any(c.strip() for c in cells):
+        return "outcome date is empty", "fill it in, or remove the row if it is not a crime"
+    try:
+        if spec.how == "financial_year":
+            year = clean.financial_year_cell(cells[0])
+            first, last = f"{year[:4]}-04-01", f"{int(year[:4]) + 1}-03-31"
+            read = ReadDate(None, None, "financial year (no date)", year, None)
+        else:
+            iso, clock, form = (clean.date_from_parts(cells, spec.roles) if spec.how == "parts"
+                                else clean.date(cells[0], date_format))
+            first = last = iso
+            read = ReadDate(iso, clock, form, clean.financial_year(iso), iso[:7])
+    except ValueError as e:
+        return e.args[0], e.args[1] if len(e.args) > 1 else "write the date as dd/mm/yyyy"
+    if not within(first, last, bounds.earliest, bounds.latest):
+        return (f"outcome date {text!r} is outside {bounds.earliest} to {bounds.latest} (no crime before 1990, "
+                "none after the release was answered)",
+                "check the date, and the release's `answered:` in data/manifest.yml")
+    if bounds.period and not within(first, last, *bounds.period):
+        return ReadDate(read.iso, read.clock, read.form, read.financial_year, read.month, outside=True)
+    return read
+
+
+def check_dates(db, staged, dates, parsed, date_rows, date_first, bounds):
+    """Every date that cannot be read stops the build, all of them listed; so do dates outside the
+    release's period, unless `outside_period: exclude` (then they are kept out, with the reason)."""
+    loaded, display, column = staged.loaded, staged.loaded.display, staged.date_header
+    errors = sorted((date_first[di], di, *p) for di, p in parsed.items() if not isinstance(p, ReadDate))
     if errors:
-        line, problem, fix = min(errors)
+        line, _, problem, fix = errors[0]
         empty_reference = first_empty(db, staged, "crime_reference")
         if empty_reference and empty_reference < line:
             raise empty_error(staged, "crime_reference", empty_reference)
-        raise ReleaseError(display, problem, fix, line=line, column=staged.headers[staged.found["outcome_date"]])
-    # the decisions, published
-    for di, (iso, clock, form, _, _) in parsed.items():
-        loaded.date_forms[form] += date_rows[di]
+        if len(errors) > 1:
+            others = "; ".join(f"{' / '.join(dates[di])!r} ({date_rows[di]:,} row{'s' * (date_rows[di] > 1)}, "
+                               f"first on line {first})" for first, di, _, _ in errors[1:])
+            problem += f"; and {len(errors) - 1} more date value{'s' * (len(errors) > 2)} not read: {others}"
+        raise ReleaseError(display, problem, fix, line=line, column=column)
+    outside = sorted((date_first[di], di) for di, p in parsed.items() if p.outside)
+    loaded.rows_outside_period = sum(date_rows[di] for _, di in outside)
+    if outside and not bounds.exclude:
+        n = loaded.rows_outside_period
+        shown = ", ".join(f"{' / '.join(dates[di])!r} (line {line})" for line, di in outside[:20])
+        more = f", and {len(outside) - 20} more dates" if len(outside) > 20 else ""
+        raise ReleaseError(display, f"{n:,} row{'s are' if n > 1 else ' is'} dated outside the period the release "
+                           f"covers ({bounds.period[0]} to {bounds.period[1]}), on {len(outside):,} "
+                           f"date{'s' * (len(outside) > 1)}: {shown}{more}",
+                           "check them with the force. If they belong to the release, widen `period:`; to keep "
+                           "them out of the figures (they stay in the raw table, with the reason), add "
+                           f"`outside_period: exclude` to release {loaded.release['id']} in data/manifest.yml",
+                           line=outside[0][0], column=column)
+    read = [p for p in parsed.values() if not p.outside]
+    firsts = [p.iso or f"{p.financial_year[:4]}-04" for p in read]
+    lasts = [p.iso or f"{int(p.financial_year[:4]) + 1}-03" for p in read]
+    loaded.earliest_date, loaded.latest_date = (min(firsts), max(lasts)) if read else (None, None)
+
+
+UNMATCHED = ("code not in the lookup", "not a code this build can read", "description not in the lookup",
+             "description matches more than one code in the lookup")
+
+
+def check_offences(staged, pairs, matches, offence_rows, offence_first):
+    """Every offence the lookup cannot place stops the build, all listed, with the lines to paste;
+    `unmatched_offences: keep` loads them with no code (counted in no offence figure)."""
+    loaded, release = staged.loaded, staged.loaded.release
+    unmatched = sorted((offence_first[oi], oi) for oi, m in matches.items() if m.how in UNMATCHED)
+    for _, oi in unmatched:
+        m, n = matches[oi], offence_rows[oi]
+        if m.code_as_given:
+            loaded.unknown_offence_codes[m.code_as_given] = loaded.unknown_offence_codes.get(m.code_as_given, 0) + n
+        else:
+            loaded.unmatched_descriptions[m.description] = loaded.unmatched_descriptions.get(m.description, 0) + n
+    if not unmatched or release.get("unmatched_offences") == "keep":
+        return
+    rows = sum(offence_rows[oi] for _, oi in unmatched)
+    shown = "; ".join(f"{' / '.join(c.strip() for c in pairs[oi] if c.strip())!r} ({offence_rows[oi]:,} "
+                      f"row{'s' * (offence_rows[oi] > 1)}, first on line {line}: {matches[oi].how})"
+                      for line, oi in unmatched)
+    paste = "\n".join(f"      {json.dumps(matches[oi].description, ensure_ascii=False)}: <code>"
+                       for _, oi in unmatched if not matches[oi].code_as_given and matches[oi].description)
+    fix = (f"for each description, give its Home Office code (data/reference/offence_codes.csv) under `offences:` "
+           f"for release {release['id']} in data/manifest.yml" + (f":\n    offences:\n{paste}\n  " if paste else "; ")
+           + "a code not in the lookup goes in data/reference/offence_codes.csv. Or, to load these rows with no "
+           "code (counted in no offence figure, listed on the release's page), add `unmatched_offences: keep`")
+    first = matches[unmatched[0][1]]
+    column = staged.headers[staged.found["offence_code"]] if first.code_as_given else staged.offence_header
+    raise ReleaseError(loaded.display, f"{len(unmatched):,} offence{'s' * (len(unmatched) > 1)} ({rows:,} "
+                       f"row{'s' * (rows > 1)}) match{'es' * (len(unmatched) == 1)} no Home Office code in the "
+                       f"lookup: {shown}", fix, line=unmatched[0][0], column=column)
+
+
+def publish_decisions(db, staged, dates, pairs, parsed, matches, date_rows, date_first, offence_rows, offence_first,
+                      lookup, descriptions):
+    """The decision tables the site publishes, each value as given with its rows, and the small
+    temporary tables insert() joins to."""
+    loaded, release = staged.loaded, staged.loaded.release
+    for di, p in parsed.items():
+        loaded.date_forms[p.form + (" (outside the period: excluded)" if p.outside else "")] += date_rows[di]
     db.conn.executemany("insert into date_values values (?, ?, ?, ?, ?, ?, ?)", [
-        (release["id"], dates[di].strip(), date_rows[di], date_first[di], *parsed[di][:3])
+        (release["id"], " / ".join(dates[di]), date_rows[di], date_first[di], parsed[di].iso, parsed[di].clock,
+         parsed[di].form + (" (outside the period: excluded)" if parsed[di].outside else ""))
         for di in sorted(parsed, key=date_first.get)])
     ordered = sorted(matches, key=offence_first.get)
     for oi in ordered:  # description ids in the order the release first gives each one
         if matches[oi].description:
             descriptions.setdefault(matches[oi].description, len(descriptions) + 1)
     db.conn.executemany("insert into offence_matches values (?, ?, ?, ?, ?, ?, ?, ?)", [
-        (release["id"], pairs[oi][0].strip(), pairs[oi][1].strip(), offence_rows[oi], offence_first[oi],
+        (release["id"], *pairs[oi], offence_rows[oi], offence_first[oi],
          matches[oi].code, matches[oi].description, matches[oi].how) for oi in ordered])
-    for oi in ordered:
-        match, n = matches[oi], offence_rows[oi]
-        if match.how in ("code not in the lookup", "not a code this build can read"):
-            loaded.unknown_offence_codes[match.code_as_given] = loaded.unknown_offence_codes.get(match.code_as_given, 0) + n
-        elif match.how.startswith("description") and match.how != "description found in the lookup":
-            loaded.unmatched_descriptions[match.description] = loaded.unmatched_descriptions.get(match.description, 0) + n
-    # the small tables insert() joins to
-    t = staged.temp
-    db.execute(f"create temp table {t['date']} (value text primary key, outcome_date text, outcome_time text, "
-               "financial_year text, month text)")
+    t, parts = staged.temp, [f"v{i}" for i in range(len(staged.date_columns))]
+    db.execute(f"create temp table {t['date']} ({', '.join(f'{v} text' for v in parts)}, outcome_date text, "
+               f"outcome_time text, financial_year text, month text, reason text, primary key ({', '.join(parts)}))")
     db.execute(f"create temp table {t['offence']} (code text, description text, offence_code text, "
                "offence_code_as_given text, offence_description text, offence_description_id integer, "
                "offence_group text, primary key (code, description))")
-    db.conn.executemany(f"insert into {t['date']} values (?, ?, ?, ?, ?)",
-                        [(dates[di], p[0], p[1], p[3], p[4]) for di, p in parsed.items()])
+    period = release.get("period") or {}
+    db.conn.executemany(f"insert into {t['date']} values ({', '.join('?' * (len(parts) + 5))})", [
+        (*dates[di], p.iso, p.clock, p.financial_year, p.month,
+         f"outcome date outside the period the release covers ({period.get('from')} to {period.get('to')})"
+         if p.outside else None) for di, p in parsed.items()])
     db.conn.executemany(f"insert into {t['offence']} values (?, ?, ?, ?, ?, ?, ?)", [
         (*pairs[oi], m.code, m.code_as_given, m.description,
          descriptions.get(m.description) if m.description else None, lookup.group(m.code)) for oi, m in matches.items()])
-
-
-def read_date(cell, date_format, earliest, latest):
-    """A date cell -> (iso, time, form, financial year, month), or (problem, fix)."""
-    if not cell.strip():
-        return "outcome date is empty", "fill it in, or remove the row if it is not a crime"
-    try:
-        iso, clock, form = clean.date(cell, date_format)
-    except ValueError as e:
-        return e.args[0], e.args[1] if len(e.args) > 1 else "write the date as dd/mm/yyyy"
-    if not earliest[:len(iso)] <= iso <= latest:
-        return (f"outcome date {cell.strip()!r} is outside {earliest} to {latest}",
-                "check the date; if the release really covers it, set `period:` for this release in data/manifest.yml")
-    return iso, clock, form, clean.financial_year(iso), iso[:7]
+    if loaded.rows_outside_period:
+        on = " and ".join(f"d.{v} = r.{quote(c)}" for v, c in zip(parts, staged.date_columns))
+        db.execute(f"update {quote(staged.raw)} as r set {quote(staged.reason)} = d.reason from {t['date']} d "
+                   f"where {on} and d.reason is not null and {quote(staged.reason)} is null")
 
 
 def first_empty(db, staged, field_name):
@@ -388,7 +579,7 @@ def plan_extra_columns(db, all_staged):
 def create_cautions(db, extra_columns):
     types = {int: "INTEGER", str: "TEXT"}
     columns = [f"[{name}] {types[kind]}" + (" PRIMARY KEY" if name == "id" else "")
-               + (" NOT NULL" if name in ("release_id", "crime_reference", "outcome_date") else "")
+               + (" NOT NULL" if name in ("release_id", "crime_reference") else "")
                for name, kind in CAUTIONS_COLUMNS.items()]
     columns += [f"[{name}] {kind}" for name, kind in extra_columns.items()]
     db.execute(f"""create table cautions ({', '.join(columns)},
@@ -413,7 +604,7 @@ def insert_select(staged):
     return values, line
 
 
-def insert(db, staged, extra_columns):
+def insert(db, staged, extra_columns, unique_references=True):
     """The release's cautions, in one INSERT ... SELECT over its raw rows and its decisions."""
     loaded, release = staged.loaded, staged.loaded.release
     values, line = insert_select(staged)
@@ -429,7 +620,8 @@ def insert(db, staged, extra_columns):
         from {quote(staged.raw)} r
         join {t['kind']} k on k.outcome = {column_sql(staged, 'outcome')} and k.age = {column_sql(staged, 'age_group')}
                          and k.reason is null
-        join {t['date']} d on d.value = {column_sql(staged, 'outcome_date')}
+        join {t['date']} d on {' and '.join(f"d.v{i} = r.{quote(c)}" for i, c in enumerate(staged.date_columns))}
+                         and d.reason is null
         join {t['offence']} f on f.code = {column_sql(staged, 'offence_code')}
                        and f.description = {column_sql(staged, 'offence_description')}
         order by {line}"""
@@ -441,26 +633,57 @@ def insert(db, staged, extra_columns):
         raise empty_error(staged, "crime_reference", first_empty(db, staged, "crime_reference")) from None
     loaded.rows_loaded = db.execute("select count(*) from cautions").fetchone()[0] - before
     loaded.rows_rejected = loaded.rows_read - loaded.rows_loaded
-    index_references(db, loaded, staged.headers[staged.found["crime_reference"]])
+    column = staged.headers[staged.found["crime_reference"]]
+    if release.get("rows_are", "crimes") == "crimes":
+        check_references(db, loaded, column, unique_references)
+    else:
+        count_crimes(db, loaded)
 
 
-def index_references(db, loaded, column):
-    """The unique index on (release, crime reference), made after each release: when a reference
-    repeats, making it fails, and only then are the repeated references looked up to name them."""
+def check_references(db, loaded, column, unique):
+    """One row per crime: the unique index on (release, crime reference), made after each release.
+    When a reference repeats, making it fails, and only then are the repeated references counted."""
     db.execute("drop index if exists idx_cautions_release_id_crime_reference")
     try:
-        db.execute("create unique index idx_cautions_release_id_crime_reference on cautions (release_id, crime_reference)")
+        db.execute(f"create {'unique' if unique else ''} index idx_cautions_release_id_crime_reference "
+                   "on cautions (release_id, crime_reference)")
+        if unique:
+            return
     except sqlite3.IntegrityError:
-        duplicates = db.execute(
-            "select crime_reference, group_concat(source_line, ', ') from cautions where release_id = ? "
-            "group by crime_reference having count(*) > 1 order by min(source_line) limit 3",
-            [loaded.release["id"]]).fetchall()
-        reference, lines = duplicates[0]
-        raise ReleaseError(loaded.display, f"crime reference {reference!r} appears more than once (lines {lines})"
-                           + (f"; {len(duplicates) - 1} more references repeat too" if len(duplicates) > 1 else ""),
-                           "a row-level release has one row per crime: remove the repeated rows, or ask the force "
-                           "whether they are different outcomes of one crime", line=int(lines.split(",")[0]),
-                           column=column) from None
+        pass
+    repeated = db.execute(
+        "select crime_reference, count(*), group_concat(source_line, ', ') from cautions where release_id = ? "
+        "group by crime_reference having count(*) > 1 order by min(source_line)", [loaded.release["id"]]).fetchall()
+    if not repeated:
+        return
+    reference, _, lines = repeated[0]
+    extra_rows = sum(n - 1 for _, n, _ in repeated)
+    raise ReleaseError(loaded.display, f"crime reference {reference!r} appears more than once (lines {lines})"
+                       + (f"; {len(repeated) - 1:,} more reference{'s repeat' if len(repeated) > 2 else ' repeats'} "
+                          f"too: {len(repeated):,} crimes on {len(repeated) + extra_rows:,} rows" if len(repeated) > 1 else ""),
+                       "a release with `rows_are: crimes` (the default) has one row per crime: remove the repeated "
+                       "rows, or, if the force sent one row per offence (or per offender) of a crime, add "
+                       f"`rows_are: offences` (or `rows_are: offenders`) to release {loaded.release['id']} in "
+                       "data/manifest.yml: every row is then loaded, and the figures count each crime once",
+                       line=int(lines.split(",")[0]), column=column) from None
+
+
+def count_crimes(db, loaded):
+    """A release of one row per offence or offender: the summaries the figures read count each crime
+    once, by its first row (by month, type and group), and once for each offence code it has."""
+    db.execute("drop index if exists idx_cautions_release_id_crime_reference")
+    db.execute("create index idx_cautions_release_id_crime_reference on cautions (release_id, crime_reference)")
+    loaded.by_month.clear()
+    loaded.by_code.clear()
+    for *key, n in db.execute(
+            "select month, financial_year, caution_type, offender, offence_group, count(*) from cautions c "
+            "where release_id = :r and id = (select min(id) from cautions where release_id = :r "
+            "and crime_reference = c.crime_reference) group by 1, 2, 3, 4, 5", {"r": loaded.release["id"]}):
+        loaded.by_month[tuple(key)] += n
+    for *key, n in db.execute(
+            "select offence_code, financial_year, caution_type, count(distinct crime_reference) from cautions "
+            "where release_id = ? group by 1, 2, 3", [loaded.release["id"]]):
+        loaded.by_code[tuple(key)] += n
 
 
 def check_rows_total(totals, loaded, display):

@@ -20,6 +20,8 @@ ROW_FIELDS = {
                        "final outcome", "result", "caution type", "last outcome category", "outcome category"]),
     "outcome_date": (True, ["outcome date", "date of outcome", "disposal date", "caution date",
                             "date of caution", "date outcome recorded", "date", "month"]),
+    # A release with no date, only the financial year (April to March) of each crime.
+    "financial_year": (False, ["financial year", "fin year", "fy", "financial year of outcome"]),
     "age_group": (False, ["offender age group", "age group", "age band", "offender age band",
                           "offender age", "age"]),
 }
@@ -33,6 +35,8 @@ RELEASES_COLUMNS = {
     "sheet": str, "table_name": str, "raw_table": str, "rows_read": int, "rows_loaded": int, "rows_rejected": int,
     "blank_rows": int, "suppressed_cells": int, "total_row": str, "notes": str,
     "unmapped_columns": str, "extra_columns": str, "unknown_offence_codes": str, "unmatched_descriptions": str,
+    "rows_are": str, "earliest_date": str, "latest_date": str, "rows_outside_period": int,
+    "file_format": str, "skipped_lines": str,
 }
 CAUTIONS_COLUMNS = {
     "id": int, "release_id": str, "source_line": int, "crime_reference": str,

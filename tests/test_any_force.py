@@ -144,6 +144,12 @@ def test_descriptions_alone_find_their_codes_in_the_lookup(release):
         "W4,Theft by an employee (local term),Adult simple caution,02/05/2016",
         header="Crime Reference,Offence Description,Outcome,Outcome Date"))
     release.write_manifest()
+    stopped = built(release, expect_ok=False)
+    assert ("line 4, column 'Offence Description': 1 offence (2 rows) matches no Home Office code in the lookup: "
+            "'Theft by an employee (local term)' (2 rows, first on line 4: description not in the lookup)") in stopped.stderr
+    assert '    offences:\n      "Theft by an employee (local term)": <code>' in stopped.stderr
+
+    release.write_manifest(release.rows_entry(extra="unmatched_offences: keep\n"))
     result = built(release)
     codes = {r["crime_reference"]: r["offence_code"] for r in release.query("select * from cautions")}
     assert codes["W1"] == "19C"
@@ -218,7 +224,8 @@ def test_the_police_uk_street_file_loads_with_no_columns_mapping(release, shared
     """data.police.uk's own export, header on line 1, as it is downloaded: no `columns:` needed."""
     source = shared_data / "police_uk" / "policeuk_2018-06-thames-valley-street.csv"
     (release.folder / source.name).symlink_to(source)
-    release.write_manifest(release.rows_entry(file=source.name, extra="period: {from: 2018-06-01, to: 2018-06-30}\n"))
+    release.write_manifest(release.rows_entry(file=source.name, extra="period: {from: 2018-06-01, to: 2018-06-30}\n"
+                                                                       "unmatched_offences: keep\n"))
     built(release)
     assert release.query("select rows_read, rows_loaded from releases")[0] == {"rows_read": 18188, "rows_loaded": 136}
     bucks = release.query(

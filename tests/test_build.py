@@ -98,9 +98,14 @@ def test_offence_codes_are_normalised_and_the_original_kept(release, as_written,
     assert row == {"offence_code": normalised, "offence_code_as_given": as_written}
 
 
-def test_codes_not_in_the_lookup_are_loaded_and_reported(release):
+def test_codes_not_in_the_lookup_stop_the_build_or_load_uncoded_when_the_manifest_says_keep(release):
     release.write_csv(good_release("TV9,999/99,Something new,Adult simple caution,01/05/2016,18 and over"))
     release.write_manifest()
+    stopped = built(release, expect_ok=False)
+    assert ("line 5, column 'HO Offence Code': 1 offence (1 row) matches no Home Office code in the lookup: "
+            "'999/99 / Something new' (1 row, first on line 5: code not in the lookup)") in stopped.stderr
+    assert "`unmatched_offences: keep`" in stopped.stderr
+    release.write_manifest(release.rows_entry(extra="unmatched_offences: keep\n"))
     result = built(release)
     assert "999/99" in result.stdout
     assert release.query("select offence_group from cautions where crime_reference = 'TV9'")[0]["offence_group"] is None
@@ -127,11 +132,11 @@ def test_a_counts_total_row_is_checked_and_not_loaded(release):
 
 def test_columns_named_and_ordered_differently_need_only_a_manifest_edit(release):
     release.write_csv("Date of Outcome,Disposal,Offence,Home Office Offence Code,URN,Officer notes\n"
-                      "05/06/2016,Youth Caution,Theft,049/01,X1,kept\n")
+                      "05/06/2016,Youth Caution,Shoplifting,046,X1,kept\n")
     release.write_manifest()
     result = built(release)
     row = release.query("select crime_reference, offence_code, caution_type, outcome_date from cautions")[0]
-    assert row == {"crime_reference": "X1", "offence_code": "49/1", "caution_type": "Youth simple caution",
+    assert row == {"crime_reference": "X1", "offence_code": "46", "caution_type": "Youth simple caution",
                    "outcome_date": "2016-06-05"}
     assert "Officer notes" in result.stdout  # unmapped: reported, and kept in the raw table
     assert release.query("select [Officer notes] from raw_test_release")[0]["Officer notes"] == "kept"
@@ -238,6 +243,7 @@ def test_a_police_uk_month_loads_with_its_136_cautions(release, shared_data):
           outcome: Last outcome category
           outcome_date: Month
         period: {from: 2018-06-01, to: 2018-06-30}
+        unmatched_offences: keep   # police.uk's crime types are categories, not offences
         """))
     built(release)
     assert release.query("select rows_read, rows_loaded from releases")[0] == {"rows_read": 18188, "rows_loaded": 136}
@@ -261,7 +267,8 @@ def test_a_big_release_shows_a_progress_bar_only_on_a_terminal(release):
     release.write_csv(good_release(*[f"R{i},046,Shoplifting,Youth caution,01/05/2016,10-17" for i in range(60_000)]))
     release.write_manifest()
     result = subprocess.run([sys.executable, str(ROOT / "build.py"), "--manifest", str(release.manifest),
-                             "--output", str(release.output)], capture_output=True, text=True)
+                             "--output", str(release.output), "--metadata", str(release.metadata())],
+                            capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "\r" not in result.stderr
     assert f"{60_000 + len(GOOD_ROWS):,} rows into cautions" in result.stdout

@@ -16,7 +16,7 @@ def test_a_killed_build_leaves_the_old_database_and_the_next_build_succeeds(rele
     big = [f"R{i},046,Shoplifting,Youth caution,01/05/2016,10-17" for i in range(400_000)]
     release.write_csv(HEADER + "\n" + "\n".join(big) + "\n")
     build = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "--manifest", str(release.manifest),
-                              "--output", str(release.output), "--quiet"],
+                              "--output", str(release.output), "--quiet", "--metadata", str(release.metadata())],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while not list(release.folder.glob(".cautions.db.*.tmp")) and time.monotonic() < deadline:

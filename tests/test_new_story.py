@@ -78,19 +78,34 @@ def test_a_journalist_goes_from_an_undeclared_file_to_a_checked_site(tmp_path):
                         "story:\n  title: Cautions in the West Midlands\n  url: https://example.org/story\n"
                         f"releases:\n{filled_in(entry)}", encoding="utf-8")
 
-    # 3. the old story's figures are not this release's: --strict says to replace them
-    stale = run("--manifest", manifest, "--output", tmp_path / "cautions.db", "--strict", "--quiet")
+    # 3. the old story's queries that read its own tables fail on this database: the build names
+    # every one, with SQLite's message, and publishes nothing
+    leftovers = run("--manifest", manifest, "--output", tmp_path / "cautions.db", "--quiet")
+    assert leftovers.returncode == 1 and "Traceback" not in leftovers.stderr
+    assert "2 canned queries fail on this build's database" in leftovers.stderr
+    assert "    buckinghamshire_cautions: its `sql:`: SQLite says no such table: buckinghamshire_as_published" \
+        in leftovers.stderr
+    assert "    foi_and_home_office_by_financial_year: its `sql:`: SQLite says no such table" in leftovers.stderr
+    assert not (tmp_path / "cautions.db").exists()
+    metadata = yaml.safe_load((ROOT / "metadata.yml").read_text(encoding="utf-8"))
+    queries = metadata["databases"]["cautions"]["queries"]
+    for name in ("buckinghamshire_cautions", "foi_and_home_office_by_financial_year"):
+        del queries[name]
+    site_metadata = tmp_path / "metadata.yml"
+    site_metadata.write_text(yaml.safe_dump(metadata, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+    # ... and the old story's figures are not this release's: --strict says to replace them
+    stale = run("--manifest", manifest, "--metadata", site_metadata, "--output", tmp_path / "cautions.db",
+                "--strict", "--quiet")
     assert stale.returncode == 1
     assert "[not in this build] rape_cautions" in stale.stdout
     assert "remove or replace the old story's `published:` figures" in stale.stderr
     assert not (tmp_path / "cautions.db").exists()
 
     # 4. the new story's figures and title in metadata.yml
-    metadata = yaml.safe_load((ROOT / "metadata.yml").read_text(encoding="utf-8"))
     metadata.update(title="Police cautions in the West Midlands",
                     description_html="Crimes West Midlands Police resolved with a caution in 2023/24.",
                     source="West Midlands Police FOI 1234/24", source_url="https://example.org/wmp/foi-1234-24")
-    queries = metadata["databases"]["cautions"]["queries"]
     for name in [n for n, q in queries.items() if q.get("published")]:
         del queries[name]
     queries["birmingham_cautions"] = {
@@ -100,7 +115,6 @@ def test_a_journalist_goes_from_an_undeclared_file_to_a_checked_site(tmp_path):
         "published": [{"sentence": f"Police in Birmingham gave {birmingham} cautions.", "value": birmingham,
                        "release": "wmp-foi-1234-24", "source_url": "https://example.org/story"}],
     }
-    site_metadata = tmp_path / "metadata.yml"
     site_metadata.write_text(yaml.safe_dump(metadata, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
     # 5. make build: the database and its inspect file, every figure checked

@@ -9,6 +9,9 @@ from pathlib import Path
 
 import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests/, when run as a script
+from site_metadata import metadata_without_story_tables  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 CASES = yaml.safe_load((HERE / "cases.yml").read_text(encoding="utf-8"))["cases"]
@@ -57,5 +60,6 @@ def write_case(folder, case):
 def run_build(folder):
     """build.py as a journalist runs it, on folder/manifest.yml into folder/cautions.db."""
     return subprocess.run([sys.executable, str(ROOT / "build.py"), "--manifest", str(folder / "manifest.yml"),
-                           "--output", str(folder / "cautions.db"), "--quiet"],
+                           "--output", str(folder / "cautions.db"), "--quiet",
+                           "--metadata", str(metadata_without_story_tables(folder))],
                           capture_output=True, text=True, cwd=ROOT)

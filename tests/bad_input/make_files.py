@@ -36,8 +36,10 @@ def main():
         + b"TV2,092/70,Possession with intent to supply cocaine,Youth caution,02/06/2016,10\x9217\n" + (ROWS[2] + "\n").encode())
     # A NUL byte inside a header.
     (HERE / "nul_in_header.csv").write_bytes(GOOD.replace("Offence Description", "Offence\x00Description").encode())
-    # An old Excel 97-2003 workbook: only its first bytes, which is all the build looks at.
+    # The first bytes of an Excel 97-2003 workbook (its signature), and none of the workbook.
     (HERE / "old_excel.xls").write_bytes(bytes.fromhex("d0cf11e0a1b11ae1") + bytes(504))
+    # The start of a PDF: the build refuses it by its name before reading a byte.
+    (HERE / "release.pdf").write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
 
     book = openpyxl.Workbook()
     sheet = book.active
