@@ -553,12 +553,21 @@ def headers_of_the_forces_own_given_under_columns(export):
 
 # dates: every form a spreadsheet or a database report writes
 
+@functools.lru_cache(maxsize=None)
+def as_given(value):
+    """A date of the sample as written there (dd/mm/yyyy) -> datetime; a few hundred distinct ones."""
+    return datetime.datetime.strptime(value, "%d/%m/%Y")
+
+
 def rewrite_dates(export, form):
     export.dates_as_given = False
+    written = {}
 
     def change(v):
-        d = datetime.datetime.strptime(v, "%d/%m/%Y")
-        return form(d) if isinstance(form, type(change)) else d.strftime(form)
+        if v not in written:
+            d = as_given(v)
+            written[v] = form(d) if callable(form) else d.strftime(form)
+        return written[v]
     export.rewrite("outcome_date", change)
 
 
@@ -706,7 +715,7 @@ def dates_as_months_only(export):
 def split_dates(export, parts):
     export.dates_as_given = False
     i = export.col("outcome_date")
-    dates = [datetime.datetime.strptime(row[i], "%d/%m/%Y") for row in export.rows]
+    dates = [as_given(row[i]) for row in export.rows]
     export.drop_column("outcome_date")
     for offset, (header, form) in enumerate(parts):
         export.add_column(header, [form(d) for d in dates], i + offset)
@@ -738,7 +747,7 @@ def financial_year_column(export, form):
     i = export.col("outcome_date")
     years = []
     for row in export.rows:
-        d = datetime.datetime.strptime(row[i], "%d/%m/%Y")
+        d = as_given(row[i])
         start = d.year if d.month >= 4 else d.year - 1
         years.append(form(start))
     export.drop_column("outcome_date")
@@ -1061,6 +1070,9 @@ def lines(export):
     return out
 
 
+WORKBOOKS = {}
+
+
 def write(export, folder):
     """The export as a file in `folder`; returns its name."""
     form = export.form
@@ -1076,8 +1088,12 @@ def write(export, folder):
             path.write_bytes(bom + data.encode(form.encoding))
         else:
             path.write_bytes(data.encode(form.encoding))
-    elif form.container == "xlsx":
-        write_xlsx(export, path)
+    elif form.container == "xlsx":  # written once for the same export (alone, and with describe's entry)
+        key = tuple(export.applied)
+        if key not in WORKBOOKS:
+            write_xlsx(export, path)
+            WORKBOOKS[key] = path.read_bytes()
+        path.write_bytes(WORKBOOKS[key])
     elif form.container == "ods":
         write_ods(export, path)
     elif form.container == "xls":
@@ -1098,7 +1114,7 @@ def typed_cells(export):
             value = cells[date_column]
             if re.fullmatch(r"\d{2}/\d{2}/\d{4}", value):
                 cells = list(cells)
-                cells[date_column] = datetime.datetime.strptime(value, "%d/%m/%Y")
+                cells[date_column] = as_given(value)
             elif serial and re.fullmatch(r"\d+(\.\d+)?", value):
                 cells = list(cells)
                 cells[date_column] = float(value) if "." in value else int(value)
@@ -1185,7 +1201,8 @@ def manifest_text(export, file_name):
 
 def manifest_around(entry):
     """A manifest holding `entry` (YAML text of one release, `- id: ...`) and the shipped releases but the sample."""
-    others = [{**release, "file": str(ROOT / "data" / release["file"])} for release in MANIFEST["releases"][1:]]
+    others = [{**{k: v for k, v in release.items() if k != "description"}, "file": str(ROOT / "data" / release["file"])}
+              for release in MANIFEST["releases"][1:]]
     head = {"offence_codes": str(ROOT / "data" / MANIFEST["offence_codes"]), "story": MANIFEST["story"]}
     return (yaml.safe_dump(head, sort_keys=False, allow_unicode=True) + "releases:\n"
             + indent(entry) + indent(yaml.safe_dump(others, sort_keys=False, allow_unicode=True)))
