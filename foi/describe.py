@@ -530,8 +530,10 @@ def rows_entry(source, release, layout, columns, why, lines):
         entry += repeats
     entry += offences
     if unknown:
-        entry.append("    outcomes:  # what each of these is: " + ", ".join(outcomes.KINDS))
-        entry += [f"      {json.dumps(v, ensure_ascii=False)}: not a caution" for v in unknown]
+        entry.append("    # Outcomes no rule reads: say what each one is (never guessed), as one of: "
+                     + ", ".join(outcomes.KINDS))
+        entry.append("    # outcomes:")
+        entry += [f"    #   {json.dumps(v, ensure_ascii=False)}: <kind>" for v in unknown]
     return entry
 
 

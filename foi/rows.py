@@ -157,6 +157,14 @@ def stage(db, release, source, lookup, descriptions, show_progress):
                                f"map `{field_name}:` to the right header under `columns:` for release {release['id']} "
                                f"in data/manifest.yml (the headers are: {', '.join(map(repr, table.headers))})",
                                line=table.header_line)
+        if not {"offence_code", "offence_description"} & set(found) and release.get("unmatched_offences") != "keep":
+            synonyms = [s for f in ("offence_code", "offence_description") for s in ROW_FIELDS[f][1][:3]]
+            raise ReleaseError(display, "the header row does not fit: no column for the offence (looked for "
+                               f"{', '.join(map(repr, synonyms))}...), so no row could count in an offence figure",
+                               f"map `offence_code:` or `offence_description:` to its header under `columns:` for "
+                               f"release {release['id']} in data/manifest.yml (the headers are: "
+                               f"{', '.join(map(repr, table.headers))}); if the release has no offence at all, add "
+                               "`unmatched_offences: keep`", line=table.header_line)
         names, (line_col, reason_col) = unique_column_names(table.headers, RAW_OWN_COLUMNS)
         raw = "raw_" + release["id"].replace("-", "_")
         db[raw].create({line_col: int, **{n: str for n in names}, reason_col: str}, pk=line_col)
@@ -370,7 +378,7 @@ class Bounds:
     @classmethod
     def of(cls, release):
         period = release.get("period") or {}
-        latest = str(period.get("to") or release.get("answered") or time.strftime("%Y-%m-%d"))
+        latest = max(str(period.get("to", "")), str(release.get("answered") or time.strftime("%Y-%m-%d")))
         span = (str(period.get("from", "1990-01-01")), str(period.get("to", latest))) if period else None
         return cls("1990-01-01", latest, span, release.get("outside_period") == "exclude")
 
@@ -407,7 +415,7 @@ def read_date(spec, cells, date_format, bounds):
             read = ReadDate(iso, clock, form, clean.financial_year(iso), iso[:7])
     except ValueError as e:
         return e.args[0], e.args[1] if len(e.args) > 1 else "write the date as dd/mm/yyyy"
-    if not within(first, last, bounds.earliest, bounds.latest):
+    if last < bounds.earliest[:len(last)] or first > bounds.latest:  # impossible: no part of it could be
         return (f"outcome date {text!r} is outside {bounds.earliest} to {bounds.latest} (no crime before 1990, "
                 "none after the release was answered)",
                 "check the date, and the release's `answered:` in data/manifest.yml")
