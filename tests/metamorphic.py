@@ -37,6 +37,7 @@ import random
 import re
 import shutil
 import sqlite3
+import importlib.util
 import sys
 import traceback
 import zipfile
@@ -46,12 +47,15 @@ from xml.sax.saxutils import escape
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:  # `python tests/metamorphic.py` as well as pytest
-    sys.path.insert(0, str(ROOT))
+from foi.offences import Lookup
 
-import build  # noqa: E402  build.py, the script `make build` runs
-from foi.offences import Lookup  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
+# build.py, the script `make build` runs: imported by path, so `python tests/metamorphic.py` works too
+_spec = importlib.util.spec_from_file_location("build", ROOT / "build.py")
+build = sys.modules.get("build") or importlib.util.module_from_spec(_spec)
+if "build" not in sys.modules:
+    sys.modules["build"] = build
+    _spec.loader.exec_module(build)
 
 MANIFEST = yaml.safe_load((ROOT / "data" / "manifest.yml").read_text(encoding="utf-8"))
 SAMPLE_ENTRY = MANIFEST["releases"][0]
