@@ -11,7 +11,7 @@
 """
 import re
 
-from . import clean, read
+from . import clean, disclosure, read
 from .errors import ReleaseError
 from .loaded import Loaded
 from .schema import PUBLISHED_TOTALS_COLUMNS, header_key, unique_column_names
@@ -34,15 +34,19 @@ def load(db, release, source):
 
     display = source.display
     loaded = Loaded(release, source, table=release["table"])
+    hidden = source.hidden
     with read.Table(source.path, display, source.read_encoding, looks_like_header, source.is_xlsx,
                     header_fix="check `counts:` (or `counts_matching:`) for this release in data/manifest.yml "
                                "names the count columns exactly as the file's header writes them"
                                + ("" if release.get("header_rows") else "; a header of two or more rows needs "
                                   "`header_rows:`"),
                     delimiter=source.delimiter, header_rows=int(release.get("header_rows") or 1),
-                    total_labels=release.get("total_rows") or (), subtotal_labels=release.get("subtotal_rows") or ()
+                    total_labels=release.get("total_rows") or (), subtotal_labels=release.get("subtotal_rows") or (),
+                    skip_rows=hidden.hidden_rows if hidden else (), skip_columns=hidden.hidden_columns if hidden else ()
                     ) as table:
-        headers, header_line = table.headers, table.header_line
+        header_line = table.header_line
+        withheld = disclosure.withheld_indexes(release, table.headers, display, header_line)
+        headers = [h for i, h in enumerate(table.headers) if i not in withheld]
         keys = [header_key(h) for h in headers]
         if len(set(keys)) < len(keys):
             repeated = sorted({h for h, k in zip(headers, keys) if keys.count(k) > 1})
@@ -59,7 +63,10 @@ def load(db, release, source):
         db[release["table"]].create({line_column: int, **{n: (int if i in counts else str) for i, n in enumerate(names)},
                                      suppressed_column: str}, pk=line_column)
         rows, numbers, suppressed_in = [], [], set()
-        for line, cells in table.rows():
+        kept = [i for i in range(len(table.headers)) if i not in withheld]
+        watch = disclosure.Watch(table.headers, sorted(set(range(len(table.headers))) - {kept[i] for i in counts}),
+                                 withheld)
+        for line, cells in watch.rows(table.rows()):
             loaded.rows_read += 1
             values, row_numbers, suppressed = [line], {}, []
             for i, cell in enumerate(cells):
@@ -77,8 +84,10 @@ def load(db, release, source):
             values.append("; ".join(suppressed) or None)
             rows.append(values)
             numbers.append((line, row_numbers, bool(suppressed)))
-        loaded.notes, loaded.blank_rows = table.notes, table.blank_rows
-        totals, subtotals = table.totals, table.subtotals
+        loaded.notes, loaded.blank_rows = (table.notes if 0 not in withheld else []), table.blank_rows
+        totals, subtotals = ([(line, [c for i, c in enumerate(cells) if i not in withheld]) for line, cells in t]
+                             for t in (table.totals, table.subtotals))
+    loaded.disclosure = disclosure.check_counts(watch, counts, hidden, release, display)
     if not rows:
         raise ReleaseError(display, "the file has a header but no data rows",
                            "check the right sheet or file was exported", line=header_line)

@@ -4,7 +4,7 @@ import os
 from collections import Counter
 from dataclasses import dataclass, field
 
-from . import manifest
+from . import disclosure, manifest
 from .schema import RELEASES_COLUMNS
 
 
@@ -30,6 +30,7 @@ class Loaded:
     date_forms: Counter = field(default_factory=Counter)       # form -> rows
     by_month: Counter = field(default_factory=Counter)         # (month, year, type, offender, group) -> crimes
     by_code: Counter = field(default_factory=Counter)          # (offence code, year, type) -> crimes
+    disclosure: list = field(default_factory=list)             # disclosure.Finding, each decided
 
     @property
     def display(self):
@@ -53,5 +54,6 @@ class Loaded:
             "extra_columns": json.dumps(self.extra_columns),
             "unknown_offence_codes": json.dumps(dict(sorted(self.unknown_offence_codes.items()))),
             "unmatched_descriptions": json.dumps(dict(sorted(self.unmatched_descriptions.items()))),
+            "disclosure": disclosure.summary(self.disclosure),
         }
         return {c: row[c] for c in RELEASES_COLUMNS}  # in the table's order; a column missing here fails

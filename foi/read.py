@@ -18,6 +18,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import hidden as hidden_content
 from .errors import ReleaseError
 
 csv.field_size_limit(1_000_000)  # characters; a cell over MAX_FIELD_CHARS is refused anyway
@@ -41,6 +42,7 @@ class Source:
     is_xlsx: bool
     size: int
     sha256: str | None = None   # of the original, when it is the file read (computed as it is checked)
+    hidden: object = None       # hidden.Hidden: what a spreadsheet hides (its hidden rows and columns are skipped)
 
     @property
     def delimiter_name(self):
@@ -54,10 +56,14 @@ def open_release(release, path, scratch):
     if path.is_dir():
         raise ReleaseError(display, "this is a folder, not a file", "point `file:` at the release file itself")
     csv_path, is_xlsx = path, path.suffix.lower() == ".xlsx"
+    hidden = None
     if is_xlsx:
         display += f" (sheet {release['sheet']!r})" if release.get("sheet") else ""
         csv_path = Path(scratch) / (release["id"] + ".csv")
-        xlsx_to_csv(path, release.get("sheet"), display, csv_path)
+        hidden = hidden_content.spreadsheet(path, release.get("sheet"))
+        if release.get("sheet") is None or str(release["sheet"]) in hidden.sheet_names:
+            hidden_content.check_sheet(hidden, display)  # a hidden sheet is never read
+        xlsx_to_csv(path, hidden.sheet if hidden.sheet is not None else release.get("sheet"), display, csv_path)
     elif utf16_to_utf8(path, display, Path(scratch) / (release["id"] + ".utf8.csv")):
         csv_path = Path(scratch) / (release["id"] + ".utf8.csv")
     declared = release.get("encoding") if csv_path is path else None
@@ -67,7 +73,7 @@ def open_release(release, path, scratch):
     read_as = "utf-8" if encoding == "utf-16" else encoding
     separator = "," if is_xlsx else delimiter(csv_path, read_as, release.get("delimiter"))
     return Source(path, csv_path, display, encoding, read_as, endings, lines, separator, is_xlsx,
-                  os.path.getsize(csv_path), digest if csv_path is path else None)
+                  os.path.getsize(csv_path), digest if csv_path is path else None, hidden)
 
 
 def sniff(path, display, declared=None):
@@ -260,6 +266,35 @@ def join_header_rows(rows):
     return names
 
 
+class Skipping:
+    """A csv reader that passes over some rows (sheet row numbers, from 1) and columns (indexes, from
+    0): the spreadsheet's hidden ones. A skipped row is given as no cells, so line numbers stay those
+    of the sheet; `blanked` counts them. (The XLSX reader on the `reader` branch takes the same two
+    sets as `skip_rows` and `skip_columns`.)"""
+
+    def __init__(self, reader, skip_rows, skip_columns, line_offset):
+        self._reader, self._rows, self._offset = reader, frozenset(skip_rows), line_offset
+        self._columns = frozenset(skip_columns)
+        self.blanked = 0
+
+    @property
+    def line_num(self):
+        return self._reader.line_num
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        start = self._reader.line_num + 1 - self._offset
+        cells = next(self._reader)
+        if start in self._rows:
+            self.blanked += 1
+            return []
+        if self._columns:
+            cells = [c for i, c in enumerate(cells) if i not in self._columns]
+        return cells
+
+
 class Table:
     """A release file's header, notes, and an iterator over its data rows.
 
@@ -271,7 +306,7 @@ class Table:
 
     def __init__(self, path, display, encoding, looks_like_header, first_line_is_column_letters=False,
                  header_fix="check the file is the release, and that `columns:` in data/manifest.yml names its headers",
-                 delimiter=",", header_rows=1, total_labels=(), subtotal_labels=()):
+                 delimiter=",", header_rows=1, total_labels=(), subtotal_labels=(), skip_rows=(), skip_columns=()):
         self.display, self.notes, self.totals, self.subtotals = display, [], [], []
         self.blank_rows = 0
         self.total_labels = {"total", "totals", "grand total", "all"} | {label_key(str(t)) for t in total_labels}
@@ -285,6 +320,8 @@ class Table:
             self._line_offset = 1
         else:
             self._line_offset = 0
+        if skip_rows or skip_columns:  # hidden rows and columns (foi/hidden.py): never read
+            self._reader = Skipping(self._reader, skip_rows, skip_columns, self._line_offset)
         window = []  # the last header_rows rows, (line, cells)
         for line, cells in self._numbered():
             window.append((line, cells))
@@ -298,6 +335,7 @@ class Table:
                     self.header_line, self.headers = window[0][0], [c.strip() for c in candidate]
                     while self.headers and not self.headers[-1]:
                         self.headers.pop()
+                    self._blanked_before_data = getattr(self._reader, "blanked", 0)
                     break
             if line > HEADER_SEARCH_ROWS:
                 break
@@ -351,6 +389,7 @@ class Table:
                                line=last + 1 - offset) from None
         self._last_line = last
         self.notes.extend(note for _, note in pending_notes)
+        self.blank_rows -= getattr(reader, "blanked", 0) - self._blanked_before_data  # hidden, not blank
         self.close()
 
     def _careful(self, line, cells, width, pending_notes):

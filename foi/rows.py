@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from sys import intern
 
-from . import clean, outcomes
+from . import clean, disclosure, outcomes
 from .errors import ReleaseError
 from .loaded import Loaded
 from .read import Table
@@ -79,28 +79,42 @@ def stage(db, release, source, lookup, descriptions, show_progress):
         return len(found) >= 3 or bool(required_keys and required_keys <= keys)
 
     loaded = Loaded(release, source, table="cautions")
+    hidden = source.hidden
     with Table(source.path, display, source.read_encoding, looks_like_header, source.is_xlsx,
-               delimiter=source.delimiter) as table:
-        found, problems = match_columns(table.headers, mapping)
+               delimiter=source.delimiter, skip_rows=hidden.hidden_rows if hidden else (),
+               skip_columns=hidden.hidden_columns if hidden else ()) as table:
+        all_headers = table.headers
+        withheld = disclosure.withheld_indexes(release, all_headers, display, table.header_line)
+        headers = [h for i, h in enumerate(all_headers) if i not in withheld]
+        found, problems = match_columns(headers, mapping)
         if problems:
             field_name, problem = problems[0]
             raise ReleaseError(display, f"the header row does not fit: {problem}",
                                f"map `{field_name}:` to the right header under `columns:` for release {release['id']} "
-                               f"in data/manifest.yml (the headers are: {', '.join(map(repr, table.headers))})",
+                               f"in data/manifest.yml (the headers are: {', '.join(map(repr, headers))})",
                                line=table.header_line)
-        names, (line_col, reason_col) = unique_column_names(table.headers, RAW_OWN_COLUMNS)
+        withheld_fields = [f for f, i in match_columns(all_headers, mapping)[0].items() if i in withheld]
+        if withheld_fields:
+            raise ReleaseError(display, f"`withhold:` names the column the build reads as {withheld_fields[0]}, "
+                               "which it cannot do without", "withhold only columns the build does not need "
+                               "(not the crime reference, offence, outcome, outcome date or age group)",
+                               line=table.header_line)
+        names, (line_col, reason_col) = unique_column_names(headers, RAW_OWN_COLUMNS)
         raw = "raw_" + release["id"].replace("-", "_")
         db[raw].create({line_col: int, **{n: str for n in names}, reason_col: str}, pk=line_col)
         insert_sql = (f"insert into {quote(raw)} ({', '.join(map(quote, [*names, line_col]))}) "
                       f"values ({', '.join('?' * (len(names) + 1))})")  # each row's cells, then its line
         tally = Tally(found)
+        mapped_full = {[i for i in range(len(all_headers)) if i not in withheld][j] for j in found.values()}
+        watch = disclosure.Watch(all_headers, [i for i in range(len(all_headers)) if i not in mapped_full], withheld)
         bar = Progress(release["id"], source.lines) if show_progress and source.size > 3_000_000 else None
-        db.conn.executemany(insert_sql, tally.records(table.rows(), bar))
+        db.conn.executemany(insert_sql, tally.records(watch.rows(table.rows()), bar))
         loaded.rows_read = tally.rows
         if bar:
             bar.done(loaded.rows_read)
-        loaded.blank_rows, loaded.notes = table.blank_rows, table.notes
-        header_line, headers, totals = table.header_line, table.headers, table.totals
+        loaded.blank_rows = table.blank_rows
+        loaded.notes = table.notes if 0 not in withheld else []  # a note row's text is in the first column
+        header_line, totals = table.header_line, table.totals
     if not loaded.rows_read:
         raise ReleaseError(display, "the file has a header but no data rows",
                            "check the right sheet or file was exported", line=header_line)
@@ -113,6 +127,7 @@ def stage(db, release, source, lookup, descriptions, show_progress):
                     extra={names[i]: headers[i] for i in range(len(headers)) if i not in mapped},
                     headers=headers, found=found)
     tally.finish()
+    loaded.disclosure = disclosure.check_rows(db, staged, tally, watch, hidden, quote)
     decide_outcomes(db, staged, tally)
     decide_values(db, staged, tally, lookup, descriptions)
     return staged

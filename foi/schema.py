@@ -33,6 +33,7 @@ RELEASES_COLUMNS = {
     "sheet": str, "table_name": str, "raw_table": str, "rows_read": int, "rows_loaded": int, "rows_rejected": int,
     "blank_rows": int, "suppressed_cells": int, "total_row": str, "notes": str,
     "unmapped_columns": str, "extra_columns": str, "unknown_offence_codes": str, "unmatched_descriptions": str,
+    "disclosure": str,
 }
 CAUTIONS_COLUMNS = {
     "id": int, "release_id": str, "source_line": int, "crime_reference": str,
@@ -55,6 +56,11 @@ DATE_VALUES_COLUMNS = {
     "form": str,
 }
 
+# The disclosure check (foi/disclosure.py): one row per finding and per withheld column; never a value.
+DISCLOSURE_COLUMNS = {
+    "release_id": str, "sheet": str, "column_name": str, "finding": str, "where_found": str, "rows": int,
+    "decision": str, "decided_by": str, "decided_on": str, "note": str,
+}
 PUBLISHED_TOTALS_COLUMNS = {
     "release_id": str, "source_line": int, "label": str, "kind": str, "column_name": str, "published": int,
     "rows_add_up_to": int, "status": str,
