@@ -13,7 +13,7 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-from . import clean, outcomes, read
+from . import clean, disclosure, outcomes, read
 from .errors import ReleaseError
 from .schema import ROW_FIELDS, header_key, match_columns
 
@@ -70,9 +70,11 @@ def rows_entry(source, release, lines):
     def looks_like_header(cells):
         found, _ = match_columns(cells, {})
         return len(found) >= 3
+    hidden = source.hidden
     try:
         table = read.Table(source.path, source.display, source.read_encoding, looks_like_header, source.is_xlsx,
-                           delimiter=source.delimiter)
+                           delimiter=source.delimiter, skip_rows=hidden.hidden_rows if hidden else (),
+                           skip_columns=hidden.hidden_columns if hidden else ())
     except ReleaseError:
         return None
     with table:
@@ -83,7 +85,8 @@ def rows_entry(source, release, lines):
         values = {field: Counter() for field in ("outcome", "outcome_date")}
         first = {}
         rows = 0
-        for line, cells in table.rows():
+        watch = disclosure.Watch(table.headers, range(len(table.headers)))
+        for line, cells in watch.rows(table.rows()):
             rows += 1
             for field in values:
                 value = cells[at[field]]
@@ -137,7 +140,29 @@ def rows_entry(source, release, lines):
     if unknown:
         entry.append("    outcomes:  # what each of these is: " + ", ".join(outcomes.KINDS))
         entry += [f"      {json.dumps(v, ensure_ascii=False)}: not a caution" for v in unknown]
+    entry += disclosure_lines(watch, hidden, set(found.values()), lines)
     return entry
+
+
+def disclosure_lines(watch, hidden, mapped, lines):
+    """The disclosure check's findings as comment lines, and the decisions it would need, commented:
+    the journalist decides (README.md, 'Before you publish: personal data')."""
+    findings = []
+    for i, seen in watch.values.items():
+        def counted(values, seen=seen):
+            return sum(seen[v][0] for v in values), sorted(seen[v][1] for v in values)[:5]
+        findings += disclosure.findings_of(watch.headers[i], hidden.sheet if hidden else None,
+                                           disclosure.scan(watch.headers[i], list(seen), free_text=i not in mapped),
+                                           counted)
+    findings += disclosure.hidden_findings(hidden)
+    if not findings:
+        lines.append("disclosure check: no personal data or hidden content found (you are still responsible: "
+                     "see README.md, 'Before you publish: personal data')")
+        return []
+    lines += [f"DISCLOSURE: {f.describe()}" for f in findings]
+    lines.append("DISCLOSURE: decide before you build; the lines below, uncommented, withhold the columns and "
+                 "record that you have looked at the hidden content")
+    return [f"    # {line}" for line in disclosure.proposed(findings)]
 
 
 def counts_entry(source, release, lines):
@@ -188,6 +213,10 @@ def counts_entry(source, release, lines):
                      + ", ".join(map(repr, other_totals)))
     if any(read.label_key(h) in ("total", "grand total") for h in headers):
         lines.append("a Total column: checked row by row against the row's other counts")
+    watch = disclosure.Watch(headers, [i for i, h in enumerate(headers) if h not in counts])
+    for _ in watch.rows((n, r + [""] * (len(headers) - len(r))) for n, r in enumerate(body, header_at + 2)):
+        pass
+    proposed = disclosure_lines(watch, source.hidden, set(), lines)
     entry = common_keys(release, "counts")
     entry.append(f"    table: {re.sub(r'[^a-z0-9]+', '_', release['id']).strip('_')}")
     if header_rows > 1:
@@ -196,4 +225,4 @@ def counts_entry(source, release, lines):
     if other_totals:
         entry.append("    subtotal_rows: [" + ", ".join(yaml_text(l) for l in other_totals) + "]"
                      "  # or total_rows: for a total of every row")
-    return entry
+    return entry + proposed
