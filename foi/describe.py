@@ -152,7 +152,8 @@ def disclosure_lines(watch, hidden, mapped, lines):
         def counted(values, seen=seen):
             return sum(seen[v][0] for v in values), sorted(seen[v][1] for v in values)[:5]
         findings += disclosure.findings_of(watch.headers[i], hidden.sheet if hidden else None,
-                                           disclosure.scan(watch.headers[i], list(seen), free_text=i not in mapped),
+                                           disclosure.scan(watch.headers[i], list(seen), free_text=i not in mapped,
+                                                           rows=watch.counts(i)),
                                            counted)
     findings += disclosure.hidden_findings(hidden)
     if not findings:
@@ -160,8 +161,8 @@ def disclosure_lines(watch, hidden, mapped, lines):
                      "see README.md, 'Before you publish: personal data')")
         return []
     lines += [f"DISCLOSURE: {f.describe()}" for f in findings]
-    lines.append("DISCLOSURE: decide before you build; the lines below, uncommented, withhold the columns and "
-                 "record that you have looked at the hidden content")
+    lines.append("DISCLOSURE: decide before you build (the build stops until you do); the commented lines at the end "
+                 "of the entry, uncommented, decide all of them: see README.md, 'Before you publish: personal data'")
     return [f"    # {line}" for line in disclosure.proposed(findings)]
 
 

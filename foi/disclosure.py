@@ -22,6 +22,7 @@ a personal value in full (each example masked, `Mr J*** S****`), ending with the
 paste. The decisions (`withhold:`, `hidden: checked`, `reviewed:`) go in the `disclosure` table.
 """
 import re
+from collections import Counter
 from dataclasses import dataclass
 from operator import itemgetter
 
@@ -93,6 +94,10 @@ def ranges(numbers, show=str):
     return ", ".join(text) + (", ..." if len(out) > 8 else "")
 
 
+def plural(items, word):
+    return word + ("s" if len(items) > 1 else "")
+
+
 def hidden_findings(hidden):
     """foi/hidden.py's Hidden -> findings; the sheet names and where, never what they hold."""
     if not hidden:
@@ -102,11 +107,13 @@ def hidden_findings(hidden):
                             f"{h.rows:,} rows and {h.columns} columns") for h in hidden.sheets]
     if hidden.hidden_rows:
         found.append(Finding("hidden_rows", None, hidden.sheet, len(hidden.hidden_rows),
-                             detail=f"rows {ranges(hidden.hidden_rows)} of sheet {hidden.sheet!r} are hidden"))
+                             detail=f"{plural(hidden.hidden_rows, 'row')} {ranges(hidden.hidden_rows)} of sheet "
+                                    f"{hidden.sheet!r} {'are' if len(hidden.hidden_rows) > 1 else 'is'} hidden"))
     if hidden.hidden_columns:
         found.append(Finding("hidden_columns", None, hidden.sheet, len(hidden.hidden_columns),
-                             detail=f"columns {ranges(hidden.hidden_columns, column_letters)} of sheet "
-                                    f"{hidden.sheet!r} are hidden"))
+                             detail=f"{plural(hidden.hidden_columns, 'column')} "
+                                    f"{ranges(hidden.hidden_columns, column_letters)} of sheet {hidden.sheet!r} "
+                                    f"{'are' if len(hidden.hidden_columns) > 1 else 'is'} hidden"))
     for sheet, n in hidden.comments.items():
         found.append(Finding("comments", None, sheet, n, detail=f"sheet {sheet!r} holds {n:,} comment"
                                                                  f"{'s' if n > 1 else ''} or note{'s' if n > 1 else ''}"))
@@ -131,6 +138,10 @@ class Watch:
         self.kept = [i for i in range(len(headers)) if i not in self.withheld]  # kept column -> its index here
         self.keep = (itemgetter(*self.kept) if len(self.kept) > 1 else lambda cells: (cells[self.kept[0]],)) \
             if self.withheld else None
+
+    def counts(self, i):
+        """{value: rows} of column i."""
+        return {v: n for v, (n, _) in self.values[i].items()}
 
     def rows(self, rows):
         """The rows, each counted and without its withheld cells."""
@@ -180,8 +191,10 @@ def sample_lines(first, last):
 
 # --- values to findings ---------------------------------------------------------------------------
 
-def scan(header, values, free_text=True):
-    """Distinct values of one column -> {kind: [values showing it]} (the column's name counts too)."""
+def scan(header, values, free_text=True, rows=None):
+    """Distinct values of one column -> {kind: [values showing it]} (the column's name counts too).
+    Free text: sentences making up a quarter of the values, each on few rows (`rows`: value -> rows it
+    is on, when known): a description repeated on many rows is a category, not a note."""
     found = {}
     filled = [v for v in values if v and not v.isspace()]
     if personal_data.is_date_of_birth_header(header) and filled:
@@ -191,9 +204,10 @@ def scan(header, values, free_text=True):
             found.setdefault(kind, []).append(value)
     if free_text and filled:
         sentences = [v for v in filled if personal_data.is_sentence(v)]
-        if len(sentences) >= 2 and len(sentences) >= FREE_TEXT_SHARE * len(filled):
+        repeated = rows is not None and sum(rows[v] for v in sentences) > 1.5 * len(sentences)
+        if len(sentences) >= 2 and len(sentences) >= FREE_TEXT_SHARE * len(filled) and not repeated:
             found["free_text"] = sentences
-    return found
+    return {kind: sorted(found[kind]) for kind in KINDS if kind in found}  # the same order every build
 
 
 def example(kind, value):
@@ -231,8 +245,16 @@ def decide(findings, release, display):
 
 
 def report(findings):
-    return ("personal data or hidden content that nobody has decided about yet, so nothing was published "
-            "(examples masked):\n" + "\n".join("  " + f.describe() for f in findings))
+    """What was found and not yet decided: one line naming every column and sheet, then one line each."""
+    named = {}
+    for f in findings:
+        where = f"column {f.column!r}" if f.column is not None else \
+            (f"sheet {f.sheet!r}" if f.sheet else "the file's properties")
+        named.setdefault(where, []).append(KINDS[f.kind])
+    return (f"{len(findings)} finding{'s' if len(findings) > 1 else ''} of personal data or hidden content that nobody "
+            "has decided about, so nothing was published: "
+            + "; ".join(f"{where} ({', '.join(dict.fromkeys(kinds))})" for where, kinds in named.items())
+            + ". Examples masked:\n" + "\n".join("  " + f.describe() for f in findings))
 
 
 def proposed(findings):
@@ -292,7 +314,8 @@ def check_counts(watch, counts, hidden, release, display):
     for i, seen in watch.values.items():
         def counted(values, seen=seen):
             return sum(seen[v][0] for v in values), sorted(seen[v][1] for v in values)[:5]
-        findings += findings_of(watch.headers[i], sheet, scan(watch.headers[i], list(seen)), counted)
+        findings += findings_of(watch.headers[i], sheet, scan(watch.headers[i], list(seen), rows=watch.counts(i)),
+                                counted)
     findings += hidden_findings(hidden)
     findings += withheld_without_findings(release, watch.headers, findings, sheet)
     return decide(findings, release, display)
@@ -328,21 +351,21 @@ def check_rows(db, staged, tally, watch, hidden, quote):
         if i in fields and fields[i] in field_values:
             values, free_text = list(field_values[fields[i]]), False
         elif full in watch.values and full not in watch.overflowed:
-            values, free_text = list(watch.values[full]), True
+            values, free_text = watch.counts(full), True
         else:  # the crime reference, or a column of very many values: a sample
-            values = set()
+            values = Counter()
             for low, high in sample_lines(first_line, last_line):
                 values.update(v for v, in db.execute(f"select {quote(column)} from {raw} where {line} between ? and ?",
                                                      [low, high]))
             free_text = i not in fields
-        found = scan(header, values, free_text)
+        found = scan(header, list(values), free_text, values if isinstance(values, dict) else None)
         findings += findings_of(header, sheet, found, counted_in_raw(column))
     for i in watch.withheld:
         header, seen = watch.headers[i], watch.values.get(i, {})
 
         def counted(values, seen=seen):
             return sum(seen[v][0] for v in values), sorted(seen[v][1] for v in values)[:5]
-        findings += findings_of(header, sheet, scan(header, list(seen)), counted)
+        findings += findings_of(header, sheet, scan(header, list(seen), rows=watch.counts(i)), counted)
     findings += hidden_findings(hidden)
     findings += withheld_without_findings(release, watch.headers, findings, sheet)
     return decide(findings, release, loaded.display)

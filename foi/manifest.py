@@ -231,6 +231,8 @@ def check_disclosure_decisions(release, fail):
     if not isinstance(reviewed, list) or not reviewed:
         fail("`reviewed:` must be a list of findings judged safe to publish", f"write it as\n    {example}", "reviewed")
     for entry in reviewed:
+        if isinstance(entry, dict) and True in entry and "on" not in entry:  # YAML 1.1 reads the key on as true
+            entry["on"] = entry.pop(True)
         if not isinstance(entry, dict):
             fail(f"`reviewed:` holds {entry!r}, not a finding with column, finding, by and on",
                  f"write it as\n    {example}", "reviewed")

@@ -48,7 +48,7 @@ PATTERNS = {
                            r" ?\d[ABD-HJLNP-UW-Z]{2})" + _E, re.IGNORECASE),
     "ni_number": re.compile(_B + r"(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]"
                             + _E),
-    "date_of_birth": re.compile(r"\b(?:DOB|D\.O\.B\.?|[Dd]ate of [Bb]irth|[Bb]orn(?: on)?|[Bb]irth ?date)\b[:\s-]*"
+    "date_of_birth": re.compile(r"(?:\bDOB\b|\bD\.O\.B\b\.?|\b[Dd]ate of [Bb]irth\b|\b[Bb]orn(?: on)?\b|\b[Bb]irth ?date\b)[:\s-]*"
                                 + _DATE, re.IGNORECASE),
     # current (AB12 CDE), prefix (A123 BCD) and suffix (ABC 123D); capitals only, as plates are written
     "vehicle": re.compile(_B + r"(?:[A-HJ-PR-Y][A-HJ-PR-Y]\d{2} ?[A-HJ-PR-Z]{3}|[A-HJ-NP-Y]\d{1,3} ?[A-HJ-PR-Y][A-Z]{2}"
@@ -106,7 +106,7 @@ def find(value):
     if any(c.isdigit() for c in value):
         for kind in ("phone", "postcode", "ni_number", "date_of_birth", "vehicle", "address"):
             found += [(kind, *m.span()) for m in PATTERNS[kind].finditer(value)
-                      if kind != "phone" or len(re.sub(r"\D", "", m.group().replace("+44", "0", 1))) in (10, 11)]
+                      if kind != "phone" or len(re.sub(r"\D", "", m.group().replace("(0)", "").replace("+44", "0", 1))) in (10, 11)]
     if any(c.isupper() for c in value[1:]) or value[:1].isupper():
         found += [("name", *span) for span in _names(value)]
     return found
@@ -139,9 +139,17 @@ def mask_whole(value):
     return re.sub(r"(?<=\w)\w", "*", value)
 
 
+@lru_cache(maxsize=1)
+def offence_titles():
+    """The offence lookup's descriptions (data/reference/offence_codes.csv), lower case: a column of
+    these is a category, not free text, even where each is on one row."""
+    with open(NAMES_FILE.with_name("offence_codes.csv"), encoding="utf-8", newline="") as f:
+        return frozenset(" ".join(row["description"].lower().split()) for row in csv.DictReader(f))
+
+
 def is_sentence(value):
     """A value that reads as a sentence: at least six words, three of them lower case, 30 characters or more."""
-    if len(value) < 30:
+    if len(value) < 30 or " ".join(value.lower().split()) in offence_titles():
         return False
     words = value.split()
     return len(words) >= 6 and sum(1 for w in words if w.isalpha() and w.islower()) >= 3

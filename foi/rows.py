@@ -86,18 +86,18 @@ def stage(db, release, source, lookup, descriptions, show_progress):
         all_headers = table.headers
         withheld = disclosure.withheld_indexes(release, all_headers, display, table.header_line)
         headers = [h for i, h in enumerate(all_headers) if i not in withheld]
+        withheld_fields = [f for f, i in match_columns(all_headers, mapping)[0].items() if i in withheld]
+        if withheld_fields:
+            raise ReleaseError(display, f"`withhold:` names the column the build reads as {withheld_fields[0]}, "
+                               "which it cannot do without", "withhold only columns the build does not need "
+                               "(not the crime reference, offence, outcome, outcome date or age group)",
+                               line=table.header_line)
         found, problems = match_columns(headers, mapping)
         if problems:
             field_name, problem = problems[0]
             raise ReleaseError(display, f"the header row does not fit: {problem}",
                                f"map `{field_name}:` to the right header under `columns:` for release {release['id']} "
                                f"in data/manifest.yml (the headers are: {', '.join(map(repr, headers))})",
-                               line=table.header_line)
-        withheld_fields = [f for f, i in match_columns(all_headers, mapping)[0].items() if i in withheld]
-        if withheld_fields:
-            raise ReleaseError(display, f"`withhold:` names the column the build reads as {withheld_fields[0]}, "
-                               "which it cannot do without", "withhold only columns the build does not need "
-                               "(not the crime reference, offence, outcome, outcome date or age group)",
                                line=table.header_line)
         names, (line_col, reason_col) = unique_column_names(headers, RAW_OWN_COLUMNS)
         raw = "raw_" + release["id"].replace("-", "_")

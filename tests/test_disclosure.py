@@ -225,8 +225,8 @@ def test_hidden_rows_and_columns_of_the_sheet_read_are_refused_then_never_loaded
 
     result = build(tmp_path, tmp_path / "cautions.db")
     assert result.returncode == 1
-    assert "rows 4 of sheet 'Data' are hidden (hidden rows): never loaded" in result.stderr
-    assert "columns F of sheet 'Data' are hidden (hidden columns): never loaded" in result.stderr
+    assert "row 4 of sheet 'Data' is hidden (hidden rows): never loaded" in result.stderr
+    assert "column F of sheet 'Data' is hidden (hidden columns): never loaded" in result.stderr
     assert "TVSECRET" not in result.stderr and "4411" not in result.stderr
 
     manifest.write_text(manifest.read_text().replace("2017-04-20}", "2017-04-20, hidden: checked}"))
