@@ -98,13 +98,19 @@ def _names(value):
     return spans
 
 
+_WITH_DIGITS = ("phone", "postcode", "ni_number", "date_of_birth", "vehicle", "address")
+# every pattern with digits in one, to pass over most values in one search
+_ANY_WITH_DIGITS = re.compile("|".join(("(?i:%s)" if PATTERNS[k].flags & re.IGNORECASE else "(?:%s)")
+                                       % PATTERNS[k].pattern for k in _WITH_DIGITS))
+
+
 def find(value):
     """-> [(kind, start, end)] for each piece of personal data in one text value."""
     found = []
     if "@" in value:
         found += [("email", *m.span()) for m in PATTERNS["email"].finditer(value)]
-    if any(c.isdigit() for c in value):
-        for kind in ("phone", "postcode", "ni_number", "date_of_birth", "vehicle", "address"):
+    if _ANY_WITH_DIGITS.search(value):
+        for kind in _WITH_DIGITS:
             found += [(kind, *m.span()) for m in PATTERNS[kind].finditer(value)
                       if kind != "phone" or len(re.sub(r"\D", "", m.group().replace("(0)", "").replace("+44", "0", 1))) in (10, 11)]
     if any(c.isupper() for c in value[1:]) or value[:1].isupper():
