@@ -66,8 +66,11 @@ def load(db, release, source):
         kept = [i for i in range(len(table.headers)) if i not in withheld]
         watch = disclosure.Watch(table.headers, sorted(set(range(len(table.headers))) - {kept[i] for i in counts}),
                                  withheld)
+        by_area = [] if disclosure.area_columns(headers) else None  # rows kept for the small-numbers check
         for line, cells in watch.rows(table.rows()):
             loaded.rows_read += 1
+            if by_area is not None:
+                by_area.append((line, cells))
             values, row_numbers, suppressed = [line], {}, []
             for i, cell in enumerate(cells):
                 if i not in counts:
@@ -88,6 +91,9 @@ def load(db, release, source):
         totals, subtotals = ([(line, [c for i, c in enumerate(cells) if i not in withheld]) for line, cells in t]
                              for t in (table.totals, table.subtotals))
     loaded.disclosure = disclosure.check_counts(watch, counts, hidden, release, display)
+    if by_area:
+        loaded.disclosure += disclosure.decide(disclosure.small_counts(headers, by_area, set(counts),
+                                                                       release.get("authority")), release, display)
     if not rows:
         raise ReleaseError(display, "the file has a header but no data rows",
                            "check the right sheet or file was exported", line=header_line)

@@ -60,6 +60,10 @@ class Finding:
     def describe(self):
         if self.column is None:
             return f"{self.detail} ({KINDS[self.kind]}): never loaded"
+        if self.kind == "small_numbers":
+            lines = ", ".join(map(str, self.lines[:5])) + (", ..." if self.rows > len(self.lines[:5]) else "")
+            return (f"column {self.column!r}: {KINDS[self.kind]}, {self.rows:,} row{'s' if self.rows != 1 else ''} "
+                    f"(lines {lines}): {self.detail}")
         lines = ", ".join(map(str, self.lines[:5])) + (", ..." if self.rows > len(self.lines[:5]) else "")
         return (f"column {self.column!r}: {KINDS[self.kind]}, {self.rows:,} row{'s' if self.rows != 1 else ''}"
                 + (f" (line{'s' if len(self.lines) > 1 else ''} {lines})" if self.lines else "")
@@ -369,3 +373,59 @@ def check_rows(db, staged, tally, watch, hidden, quote):
     findings += hidden_findings(hidden)
     findings += withheld_without_findings(release, watch.headers, findings, sheet)
     return decide(findings, release, loaded.display)
+
+
+# --- small numbers that identify ------------------------------------------------------------------
+
+# headers of a column that places a crime below force level
+AREA_HEADERS = {"area", "district", "ward", "beat", "neighbourhood", "neighborhood", "lsoa", "lsoa name", "lsoa code",
+                "msoa name", "location", "local authority", "local authority district", "town", "sector", "borough",
+                "parish", "policing area", "local policing area", "lpa", "postcode district", "street", "village"}
+SEXUAL_GROUP = "Sexual offences"   # the offence group of data/reference/offence_codes.csv
+
+
+def area_columns(headers):
+    return [h for h in headers if header_key(h) in AREA_HEADERS]
+
+
+def identifying_rows(db, loaded, columns, quote):
+    """A row-level release with an area: each caution for a sexual offence (the lookup's group Sexual
+    offences) that no other caution of the release shares its date, area and age group with is
+    identifying; reported (and decided like any finding), with its lines and never its values.
+    `columns`: {header: its column in cautions}. A release with no area is at force level: nothing to report."""
+    if not columns:
+        return []
+    areas = ", ".join(f"c.{quote(c)}" for c in columns.values())
+    lines = [r[0] for r in db.execute(f"""
+        select min(c.source_line) from cautions c left join offence_codes o on o.code = c.offence_code
+        where c.release_id = ? group by c.outcome_date, c.age_group, {areas}
+        having count(*) = 1 and max(o.offence_group = ?) = 1 order by 1""", [loaded.release["id"], SEXUAL_GROUP])]
+    if not lines:
+        return []
+    header = next(iter(columns))
+    return [Finding("small_numbers", header, None, len(lines), tuple(lines[:5]),
+                    detail=f"a caution for a sexual offence that no other caution shares its date, "
+                           f"{', '.join(columns)} and age group with")]
+
+
+def small_counts(headers, rows, counts, authority):
+    """A counts release with an area column: a count of 1 or 2 in a row about a sexual offence, in an
+    area below force level. `rows`: [(line, cells)]; `counts`: indexes of the count columns."""
+    areas = [i for i, h in enumerate(headers) if header_key(h) in AREA_HEADERS]
+    if not areas:
+        return []
+    force = {w for w in header_key(authority or "").split() if w not in ("police", "constabulary", "service")}
+    titles = personal_data.offence_titles()
+    hits = []
+    for line, cells in rows:
+        text = " ".join(c for i, c in enumerate(cells) if i not in counts).lower()
+        sexual = "sexual" in text or "rape" in text or any(" ".join(c.lower().split()) in titles and "sexual" in c.lower()
+                                                          for c in cells)
+        place = " ".join(cells[i] for i in areas if i < len(cells))
+        if sexual and place.strip() and not (force and force <= set(header_key(place).split())) \
+                and any(cells[i].strip() in ("1", "2") for i in counts if i < len(cells)):
+            hits.append(line)
+    if not hits:
+        return []
+    return [Finding("small_numbers", headers[areas[0]], None, len(hits), tuple(hits[:5]),
+                    detail="a count of 1 or 2 for a sexual offence in an area below force level")]

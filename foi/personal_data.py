@@ -29,6 +29,7 @@ KINDS = {
     "address": "house number and street",
     "name": "person's name",
     "free_text": "free text (sentences)",
+    "small_numbers": "a sexual offence identifiable by its small number",
 }
 
 _B = r"(?<![\w@./+-])"   # a value starts here: not inside a word, a number, a path or an address

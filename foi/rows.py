@@ -457,6 +457,9 @@ def insert(db, staged, extra_columns):
     loaded.rows_loaded = db.execute("select count(*) from cautions").fetchone()[0] - before
     loaded.rows_rejected = loaded.rows_read - loaded.rows_loaded
     index_references(db, loaded, staged.headers[staged.found["crime_reference"]])
+    areas = {h: c for h, c in loaded.extra_columns.items() if h in disclosure.area_columns([h])}
+    loaded.disclosure += disclosure.decide(disclosure.identifying_rows(db, loaded, areas, quote), release,
+                                           loaded.display)
 
 
 def index_references(db, loaded, column):

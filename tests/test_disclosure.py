@@ -280,3 +280,53 @@ def test_describe_shows_the_findings_masked_and_proposes_the_lines_commented(iss
     assert re.search(r"^    # hidden: checked", out, re.M), out
     for secret in SECRETS:
         assert secret not in out, secret
+
+
+# --- small numbers that identify ------------------------------------------------------------------
+
+ROWS_WITH_DISTRICT = """\
+Crime Reference,HO Offence Code,Offence Description,Outcome,Outcome Date,Offender Age Group,District
+TV1,019/08,Rape of a female aged 16 or over,Adult simple caution,01/05/2015,18 and over,Wycombe
+TV2,46,Shoplifting,Adult simple caution,02/05/2015,18 and over,Wycombe
+TV3,46,Shoplifting,Adult simple caution,02/05/2015,18 and over,Wycombe
+TV4,020/01,Sexual assault on a female aged 13 and over,Youth caution,03/05/2015,10-17,Chiltern
+TV5,46,Shoplifting,Youth caution,03/05/2015,10-17,Chiltern
+"""
+
+
+def test_a_sexual_offence_alone_in_its_date_area_and_age_group_is_reported_by_line(release):
+    """TV1 (a rape caution, the only caution in Wycombe that day for an adult) identifies; TV4 shares its
+    date, district and age group with TV5, so it does not."""
+    release.write_csv(ROWS_WITH_DISTRICT)
+    release.write_manifest()
+    result = release.build()
+    assert result.returncode == 1
+    assert ("column 'District': a sexual offence identifiable by its small number, 1 row (lines 2): a caution for "
+            "a sexual offence that no other caution shares its date, District and age group with") in result.stderr
+    assert "Wycombe" not in result.stderr.split("What to do")[0]
+
+    release.write_manifest(release.rows_entry(extra="""\
+        reviewed:
+          - {column: District, finding: small_numbers, by: Jo Bloggs, on: 2017-05-02, note: the victim's family agreed}
+        """))
+    result = release.build()
+    assert result.returncode == 0, result.stderr
+    assert release.query("select finding, rows, decision, decided_by from disclosure") == [
+        {"finding": "a sexual offence identifiable by its small number", "rows": 1, "decision": "reviewed: published",
+         "decided_by": "Jo Bloggs"}]
+
+    release.write_manifest(release.rows_entry(extra="withhold: [District]\n"))
+    result = release.build()
+    assert result.returncode == 0, result.stderr  # no area: force level
+    assert b"Chiltern" not in release.output.read_bytes()
+
+
+def test_a_count_of_one_or_two_for_a_sexual_offence_in_a_district_is_reported(release):
+    release.write_csv("District,Offence,Cautions\nWycombe,Rape,2\nWycombe,Shoplifting,40\nThames Valley,Rape,12\n",
+                      name="counts.csv")
+    release.write_manifest(release.counts_entry().replace("Test Police", "Thames Valley Police"))
+    result = release.build()
+    assert result.returncode == 1
+    assert "column 'District': a sexual offence identifiable by its small number, 1 row (lines 2)" in result.stderr
+    release.write_csv("District,Offence,Cautions\nWycombe,Rape,5\nThames Valley,Rape,2\n", name="counts.csv")
+    assert release.build().returncode == 0  # force level, or more than 2
