@@ -87,6 +87,9 @@ def date(cell, date_format=None):
     text = cell.strip()
     if len(text) > MAX_DATE_CHARS:
         raise ValueError(f"{text[:40]!r}... is not a date", "write the date as dd/mm/yyyy")
+    m = _MONTH_ONLY.fullmatch(text)
+    if m and 1 <= int(m.group(2)) <= 12:  # also where date_format is set: a row coarsened to its month
+        return text, None, "yyyy-mm (month only)"
     if date_format:
         try:
             parsed = datetime.datetime.strptime(text, date_format)

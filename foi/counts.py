@@ -11,7 +11,7 @@
 """
 import re
 
-from . import clean, disclosure, read
+from . import clean, column_values, disclosure, read, small_numbers
 from .errors import ReleaseError
 from .loaded import Loaded
 from .schema import PUBLISHED_TOTALS_COLUMNS, header_key, unique_column_names
@@ -45,7 +45,7 @@ def load(db, release, source):
                     skip_rows=hidden.hidden_rows if hidden else (), skip_columns=hidden.hidden_columns if hidden else ()
                     ) as table:
         header_line = table.header_line
-        withheld = disclosure.withheld_indexes(release, table.headers, display, header_line)
+        withheld = column_values.withheld_indexes(release, table.headers, display, header_line)
         headers = [h for i, h in enumerate(table.headers) if i not in withheld]
         keys = [header_key(h) for h in headers]
         if len(set(keys)) < len(keys):
@@ -64,9 +64,9 @@ def load(db, release, source):
                                      suppressed_column: str}, pk=line_column)
         rows, numbers, suppressed_in = [], [], set()
         kept = [i for i in range(len(table.headers)) if i not in withheld]
-        watch = disclosure.Watch(table.headers, sorted(set(range(len(table.headers))) - {kept[i] for i in counts}),
+        watch = column_values.Watch(table.headers, sorted(set(range(len(table.headers))) - {kept[i] for i in counts}),
                                  withheld)
-        by_area = [] if disclosure.area_columns(headers) else None  # rows kept for the small-numbers check
+        by_area = [] if small_numbers.area_columns(headers) else None  # rows kept for the small-numbers check
         for line, cells in watch.rows(table.rows()):
             loaded.rows_read += 1
             if by_area is not None:
@@ -92,7 +92,7 @@ def load(db, release, source):
                              for t in (table.totals, table.subtotals))
     loaded.disclosure = disclosure.check_counts(watch, counts, hidden, release, display)
     if by_area:
-        loaded.disclosure += disclosure.decide(disclosure.small_counts(headers, by_area, set(counts),
+        loaded.disclosure += disclosure.decide(small_numbers.small_counts(headers, by_area, set(counts),
                                                                        release.get("authority")), release, display)
     if not rows:
         raise ReleaseError(display, "the file has a header but no data rows",

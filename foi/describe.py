@@ -13,7 +13,7 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-from . import clean, disclosure, outcomes, read
+from . import clean, column_values, disclosure, outcomes, read
 from .errors import ReleaseError
 from .schema import ROW_FIELDS, header_key, match_columns
 
@@ -85,7 +85,7 @@ def rows_entry(source, release, lines):
         values = {field: Counter() for field in ("outcome", "outcome_date")}
         first = {}
         rows = 0
-        watch = disclosure.Watch(table.headers, range(len(table.headers)))
+        watch = column_values.Watch(table.headers, range(len(table.headers)))
         for line, cells in watch.rows(table.rows()):
             rows += 1
             for field in values:
@@ -214,7 +214,7 @@ def counts_entry(source, release, lines):
                      + ", ".join(map(repr, other_totals)))
     if any(read.label_key(h) in ("total", "grand total") for h in headers):
         lines.append("a Total column: checked row by row against the row's other counts")
-    watch = disclosure.Watch(headers, [i for i, h in enumerate(headers) if h not in counts])
+    watch = column_values.Watch(headers, [i for i, h in enumerate(headers) if h not in counts])
     for _ in watch.rows((n, r + [""] * (len(headers) - len(r))) for n, r in enumerate(body, header_at + 2)):
         pass
     proposed = disclosure_lines(watch, source.hidden, set(), lines)

@@ -5,6 +5,7 @@ values as they are read, before the release's rows are put in the database:
 - hidden content in a spreadsheet (foi/hidden.py): hidden and very hidden sheets, hidden rows and
   columns of the sheet read, comments and notes, a person named in the workbook's properties. None
   of it is ever loaded; the build stops until the manifest says `hidden: checked`;
+- small numbers that identify (foi/small_numbers.py);
 - personal data in every text column (foi/personal_data.py): e-mail addresses, UK phone numbers,
   full postcodes, National Insurance numbers, dates of birth (a column named so, or a date next to
   DOB/born), vehicle registrations, house-number-and-street addresses, people's names; and a column
@@ -24,14 +25,11 @@ paste. The decisions (`withhold:`, `hidden: checked`, `reviewed:`) go in the `di
 import re
 from collections import Counter
 from dataclasses import dataclass
-from operator import itemgetter
 
 from . import personal_data
+from .column_values import DISTINCT_LIMIT, sample_lines
 from .errors import ReleaseError
 from .schema import DISCLOSURE_COLUMNS, header_key
-
-DISTINCT_LIMIT = 20_000
-SAMPLE_ROWS, SAMPLE_WINDOWS = 20_000, 20
 FREE_TEXT_SHARE = 0.25   # of a column's distinct values that are sentences
 HIDDEN_KINDS = {
     "hidden_sheet": "hidden sheet",
@@ -40,7 +38,8 @@ HIDDEN_KINDS = {
     "comments": "comments or notes",
     "author": "a person named in the file's properties",
 }
-KINDS = {**personal_data.KINDS, **HIDDEN_KINDS, "nothing": "nothing found"}
+KINDS = {**personal_data.KINDS, **HIDDEN_KINDS, "nothing": "nothing found",
+         "unchecked": f"not checked (more than {DISTINCT_LIMIT:,} distinct values)"}
 
 
 @dataclass
@@ -126,71 +125,6 @@ def hidden_findings(hidden):
         found.append(Finding("author", None, None, 1,
                              detail=f"the file's properties name its {who} ({personal_data.mask_whole(value)})"))
     return found
-
-
-# --- values as they stream ------------------------------------------------------------------------
-
-class Watch:
-    """Each distinct value of some columns, with its rows and first line, counted as the rows stream
-    (up to DISTINCT_LIMIT distinct values a column; past that the column is `overflowed`); and the
-    withheld columns dropped from every row, so they are never written anywhere."""
-
-    def __init__(self, headers, watched, withheld=()):
-        self.headers, self.withheld = headers, set(withheld)
-        self.values = {i: {} for i in watched}
-        self.overflowed = set()
-        self.kept = [i for i in range(len(headers)) if i not in self.withheld]  # kept column -> its index here
-        self.keep = (itemgetter(*self.kept) if len(self.kept) > 1 else lambda cells: (cells[self.kept[0]],)) \
-            if self.withheld else None
-
-    def counts(self, i):
-        """{value: rows} of column i."""
-        return {v: n for v, (n, _) in self.values[i].items()}
-
-    def rows(self, rows):
-        """The rows, each counted and without its withheld cells."""
-        return self._rows(rows) if self.values or self.keep else rows
-
-    def _rows(self, rows):
-        watched, keep, limit = list(self.values.items()), self.keep, DISTINCT_LIMIT
-        for n, (line, cells) in enumerate(rows, 1):
-            for i, seen in watched:
-                counted = seen.get(cells[i])
-                if counted is None:
-                    seen[cells[i]] = [1, line]
-                else:
-                    counted[0] += 1
-            if not n & 0xFFFF:  # now and then: stop counting a column of too many values
-                for i, seen in watched:
-                    if len(seen) > limit:
-                        self.overflowed.add(i)
-                        seen.clear()
-                watched = [(i, seen) for i, seen in watched if i not in self.overflowed]
-            yield line, (list(keep(cells)) if keep else cells)
-        for i, seen in watched:
-            if len(seen) > limit:
-                self.overflowed.add(i)
-                seen.clear()
-
-
-def withheld_indexes(release, headers, display, line):
-    """The `withhold:` headers -> their column indexes; a header the file does not have is an error."""
-    keys = [header_key(h) for h in headers]
-    out = []
-    for name in release.get("withhold") or []:
-        if header_key(name) not in keys:
-            raise ReleaseError(display, f"`withhold:` names {name!r}, which is not a column of the header",
-                               f"name the column as the header writes it (the headers are: "
-                               f"{', '.join(map(repr, headers))})", line=line)
-        out.append(keys.index(header_key(name)))
-    return out
-
-
-def sample_lines(first, last):
-    """SAMPLE_WINDOWS runs of lines spread from first to last, SAMPLE_ROWS lines in all."""
-    size = SAMPLE_ROWS // SAMPLE_WINDOWS
-    step = max((last - first) // SAMPLE_WINDOWS, size)
-    return [(start, start + size - 1) for start in range(first, last + 1, step)][:SAMPLE_WINDOWS]
 
 
 # --- values to findings ---------------------------------------------------------------------------
@@ -366,6 +300,9 @@ def check_rows(db, staged, tally, watch, hidden, quote):
         findings += findings_of(header, sheet, found, counted_in_raw(column))
     for i in watch.withheld:
         header, seen = watch.headers[i], watch.values.get(i, {})
+        if i in watch.overflowed:  # withheld all the same; what it held is not known
+            findings.append(Finding("unchecked", header, sheet, 0, decision="withheld: never loaded"))
+            continue
 
         def counted(values, seen=seen):
             return sum(seen[v][0] for v in values), sorted(seen[v][1] for v in values)[:5]
@@ -373,59 +310,3 @@ def check_rows(db, staged, tally, watch, hidden, quote):
     findings += hidden_findings(hidden)
     findings += withheld_without_findings(release, watch.headers, findings, sheet)
     return decide(findings, release, loaded.display)
-
-
-# --- small numbers that identify ------------------------------------------------------------------
-
-# headers of a column that places a crime below force level
-AREA_HEADERS = {"area", "district", "ward", "beat", "neighbourhood", "neighborhood", "lsoa", "lsoa name", "lsoa code",
-                "msoa name", "location", "local authority", "local authority district", "town", "sector", "borough",
-                "parish", "policing area", "local policing area", "lpa", "postcode district", "street", "village"}
-SEXUAL_GROUP = "Sexual offences"   # the offence group of data/reference/offence_codes.csv
-
-
-def area_columns(headers):
-    return [h for h in headers if header_key(h) in AREA_HEADERS]
-
-
-def identifying_rows(db, loaded, columns, quote):
-    """A row-level release with an area: each caution for a sexual offence (the lookup's group Sexual
-    offences) that no other caution of the release shares its date, area and age group with is
-    identifying; reported (and decided like any finding), with its lines and never its values.
-    `columns`: {header: its column in cautions}. A release with no area is at force level: nothing to report."""
-    if not columns:
-        return []
-    areas = ", ".join(f"c.{quote(c)}" for c in columns.values())
-    lines = [r[0] for r in db.execute(f"""
-        select min(c.source_line) from cautions c left join offence_codes o on o.code = c.offence_code
-        where c.release_id = ? group by c.outcome_date, c.age_group, {areas}
-        having count(*) = 1 and max(o.offence_group = ?) = 1 order by 1""", [loaded.release["id"], SEXUAL_GROUP])]
-    if not lines:
-        return []
-    header = next(iter(columns))
-    return [Finding("small_numbers", header, None, len(lines), tuple(lines[:5]),
-                    detail=f"a caution for a sexual offence that no other caution shares its date, "
-                           f"{', '.join(columns)} and age group with")]
-
-
-def small_counts(headers, rows, counts, authority):
-    """A counts release with an area column: a count of 1 or 2 in a row about a sexual offence, in an
-    area below force level. `rows`: [(line, cells)]; `counts`: indexes of the count columns."""
-    areas = [i for i, h in enumerate(headers) if header_key(h) in AREA_HEADERS]
-    if not areas:
-        return []
-    force = {w for w in header_key(authority or "").split() if w not in ("police", "constabulary", "service")}
-    titles = personal_data.offence_titles()
-    hits = []
-    for line, cells in rows:
-        text = " ".join(c for i, c in enumerate(cells) if i not in counts).lower()
-        sexual = "sexual" in text or "rape" in text or any(" ".join(c.lower().split()) in titles and "sexual" in c.lower()
-                                                          for c in cells)
-        place = " ".join(cells[i] for i in areas if i < len(cells))
-        if sexual and place.strip() and not (force and force <= set(header_key(place).split())) \
-                and any(cells[i].strip() in ("1", "2") for i in counts if i < len(cells)):
-            hits.append(line)
-    if not hits:
-        return []
-    return [Finding("small_numbers", headers[areas[0]], None, len(hits), tuple(hits[:5]),
-                    detail="a count of 1 or 2 for a sexual offence in an area below force level")]

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from sys import intern
 
-from . import clean, disclosure, outcomes
+from . import clean, column_values, disclosure, outcomes, small_numbers
 from .errors import ReleaseError
 from .loaded import Loaded
 from .read import Table
@@ -84,7 +84,7 @@ def stage(db, release, source, lookup, descriptions, show_progress):
                delimiter=source.delimiter, skip_rows=hidden.hidden_rows if hidden else (),
                skip_columns=hidden.hidden_columns if hidden else ()) as table:
         all_headers = table.headers
-        withheld = disclosure.withheld_indexes(release, all_headers, display, table.header_line)
+        withheld = column_values.withheld_indexes(release, all_headers, display, table.header_line)
         headers = [h for i, h in enumerate(all_headers) if i not in withheld]
         withheld_fields = [f for f, i in match_columns(all_headers, mapping)[0].items() if i in withheld]
         if withheld_fields:
@@ -106,7 +106,7 @@ def stage(db, release, source, lookup, descriptions, show_progress):
                       f"values ({', '.join('?' * (len(names) + 1))})")  # each row's cells, then its line
         tally = Tally(found)
         mapped_full = {[i for i in range(len(all_headers)) if i not in withheld][j] for j in found.values()}
-        watch = disclosure.Watch(all_headers, [i for i in range(len(all_headers)) if i not in mapped_full], withheld)
+        watch = column_values.Watch(all_headers, [i for i in range(len(all_headers)) if i not in mapped_full], withheld)
         bar = Progress(release["id"], source.lines) if show_progress and source.size > 3_000_000 else None
         db.conn.executemany(insert_sql, tally.records(watch.rows(table.rows()), bar))
         loaded.rows_read = tally.rows
@@ -129,6 +129,7 @@ def stage(db, release, source, lookup, descriptions, show_progress):
     tally.finish()
     loaded.disclosure = disclosure.check_rows(db, staged, tally, watch, hidden, quote)
     decide_outcomes(db, staged, tally)
+    loaded.disclosure += small_numbers.coarsen(db, staged, tally, lookup, quote, column_sql)
     decide_values(db, staged, tally, lookup, descriptions)
     return staged
 
@@ -147,6 +148,7 @@ class Tally:
     def __init__(self, found):
         at = [found.get(f) for f in self.FIELDS]
         present = [i for i in at if i is not None]
+        self.fields = [f for f, i in zip(self.FIELDS, at) if i is not None]  # in the key's order
         self.positions = [present.index(i) if i is not None else None for i in at]
         self.key = itemgetter(*present)  # outcome and outcome date are always there: a tuple
         self.seen = {}
@@ -168,9 +170,10 @@ class Tally:
             yield cells
         self.rows = sum(n for n, _ in seen.values())
 
-    def finish(self):
+    def finish(self, kinds=None):
+        """`kinds`: the (outcome, age group) ids already given out, kept (small_numbers.coarsen)."""
         positions = self.positions
-        self.kinds, self.dates, self.offences, self.joint = {}, {}, {}, {}
+        self.kinds, self.dates, self.offences, self.joint = dict(kinds or {}), {}, {}, {}
         for k, (n, line) in self.seen.items():
             o, a, d, c, s = (k[p] if p is not None else "" for p in positions)
             ki = self.kinds.setdefault((o, a), len(self.kinds))
@@ -457,9 +460,6 @@ def insert(db, staged, extra_columns):
     loaded.rows_loaded = db.execute("select count(*) from cautions").fetchone()[0] - before
     loaded.rows_rejected = loaded.rows_read - loaded.rows_loaded
     index_references(db, loaded, staged.headers[staged.found["crime_reference"]])
-    areas = {h: c for h, c in loaded.extra_columns.items() if h in disclosure.area_columns([h])}
-    loaded.disclosure += disclosure.decide(disclosure.identifying_rows(db, loaded, areas, quote), release,
-                                           loaded.display)
 
 
 def index_references(db, loaded, column):

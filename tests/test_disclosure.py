@@ -294,16 +294,25 @@ TV5,46,Shoplifting,Youth caution,03/05/2015,10-17,Chiltern
 """
 
 
-def test_a_sexual_offence_alone_in_its_date_area_and_age_group_is_reported_by_line(release):
-    """TV1 (a rape caution, the only caution in Wycombe that day for an adult) identifies; TV4 shares its
-    date, district and age group with TV5, so it does not."""
+def test_a_sexual_offence_alone_in_its_date_area_and_age_group_is_published_with_the_month_and_no_area(release):
+    """TV1 (a rape caution, the only caution in Wycombe that day for an adult) would identify: by default it is
+    published with its month and no district, and its date is nowhere in the database; TV4 shares its date,
+    district and age group with TV5, so it stays as released."""
     release.write_csv(ROWS_WITH_DISTRICT)
     release.write_manifest()
     result = release.build()
-    assert result.returncode == 1
-    assert ("column 'District': a sexual offence identifiable by its small number, 1 row (lines 2): a caution for "
-            "a sexual offence that no other caution shares its date, District and age group with") in result.stderr
-    assert "Wycombe" not in result.stderr.split("What to do")[0]
+    assert result.returncode == 0, result.stderr
+    assert release.query("select crime_reference, outcome_date, financial_year, district from cautions order by id") == [
+        {"crime_reference": "TV1", "outcome_date": "2015-05", "financial_year": "2015/16", "district": None},
+        {"crime_reference": "TV2", "outcome_date": "2015-05-02", "financial_year": "2015/16", "district": "Wycombe"},
+        {"crime_reference": "TV3", "outcome_date": "2015-05-02", "financial_year": "2015/16", "district": "Wycombe"},
+        {"crime_reference": "TV4", "outcome_date": "2015-05-03", "financial_year": "2015/16", "district": "Chiltern"},
+        {"crime_reference": "TV5", "outcome_date": "2015-05-03", "financial_year": "2015/16", "district": "Chiltern"}]
+    assert release.query("select finding, rows, decision from disclosure") == [
+        {"finding": "a sexual offence identifiable by its small number", "rows": 1,
+         "decision": "coarsened (the default): the month for the date, District left out"}]
+    assert b"01/05/2015" not in release.output.read_bytes() and b"2015-05-01" not in release.output.read_bytes()
+    assert release.query("select value, rows from date_values order by value")[0] == {"value": "02/05/2015", "rows": 2}
 
     release.write_manifest(release.rows_entry(extra="""\
         reviewed:
@@ -311,13 +320,16 @@ def test_a_sexual_offence_alone_in_its_date_area_and_age_group_is_reported_by_li
         """))
     result = release.build()
     assert result.returncode == 0, result.stderr
-    assert release.query("select finding, rows, decision, decided_by from disclosure") == [
-        {"finding": "a sexual offence identifiable by its small number", "rows": 1, "decision": "reviewed: published",
-         "decided_by": "Jo Bloggs"}]
+    assert release.query("select outcome_date, district from cautions where crime_reference = 'TV1'") == [
+        {"outcome_date": "2015-05-01", "district": "Wycombe"}]
+    assert release.query("select decision, decided_by from disclosure") == [
+        {"decision": "reviewed: published", "decided_by": "Jo Bloggs"}]
 
     release.write_manifest(release.rows_entry(extra="withhold: [District]\n"))
     result = release.build()
-    assert result.returncode == 0, result.stderr  # no area: force level
+    assert result.returncode == 0, result.stderr  # no area: force level, nothing to coarsen
+    assert release.query("select outcome_date from cautions where crime_reference = 'TV1'") == [
+        {"outcome_date": "2015-05-01"}]
     assert b"Chiltern" not in release.output.read_bytes()
 
 
