@@ -8,6 +8,7 @@ from .schema import header_key
 
 DISTINCT_LIMIT = 20_000
 SAMPLE_ROWS, SAMPLE_WINDOWS = 20_000, 20
+NOTES = "title and note rows"   # what `withhold:` calls the rows above the header and below the data
 
 
 class Watch:
@@ -58,6 +59,8 @@ def withheld_indexes(release, headers, display, line):
     keys = [header_key(h) for h in headers]
     out = []
     for name in release.get("withhold") or []:
+        if header_key(name) == header_key(NOTES):
+            continue
         if header_key(name) not in keys:
             raise ReleaseError(display, f"`withhold:` names {name!r}, which is not a column of the header",
                                f"name the column as the header writes it (the headers are: "

@@ -87,10 +87,11 @@ def load(db, release, source):
             values.append("; ".join(suppressed) or None)
             rows.append(values)
             numbers.append((line, row_numbers, bool(suppressed)))
-        loaded.notes, loaded.blank_rows = (table.notes if 0 not in withheld else []), table.blank_rows
+        notes, loaded.blank_rows = table.notes, table.blank_rows
+        loaded.notes = [] if 0 in withheld or column_values.NOTES in (release.get("withhold") or []) else notes
         totals, subtotals = ([(line, [c for i, c in enumerate(cells) if i not in withheld]) for line, cells in t]
                              for t in (table.totals, table.subtotals))
-    loaded.disclosure = disclosure.check_counts(watch, counts, hidden, release, display)
+    loaded.disclosure = disclosure.check_counts(watch, counts, hidden, release, display, notes)
     if by_area:
         loaded.disclosure += disclosure.decide(small_numbers.small_counts(headers, by_area, set(counts),
                                                                        release.get("authority")), release, display)

@@ -27,7 +27,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from . import personal_data
-from .column_values import DISTINCT_LIMIT, sample_lines
+from .column_values import DISTINCT_LIMIT, NOTES, sample_lines
 from .errors import ReleaseError
 from .schema import DISCLOSURE_COLUMNS, header_key
 FREE_TEXT_SHARE = 0.25   # of a column's distinct values that are sentences
@@ -245,7 +245,7 @@ def withheld_without_findings(release, headers, findings, sheet):
             if header_key(h) not in found and header_key(h) in {header_key(x) for x in headers}]
 
 
-def check_counts(watch, counts, hidden, release, display):
+def check_counts(watch, counts, hidden, release, display, table_notes=()):
     """A counts release's text columns (its labels) and what its file hides -> findings, each decided."""
     findings = []
     sheet = hidden.sheet if hidden else None
@@ -254,6 +254,7 @@ def check_counts(watch, counts, hidden, release, display):
             return sum(seen[v][0] for v in values), sorted(seen[v][1] for v in values)[:5]
         findings += findings_of(watch.headers[i], sheet, scan(watch.headers[i], list(seen), rows=watch.counts(i)),
                                 counted)
+    findings += notes_findings(table_notes, sheet)
     findings += hidden_findings(hidden)
     findings += withheld_without_findings(release, watch.headers, findings, sheet)
     return decide(findings, release, display)
@@ -261,7 +262,12 @@ def check_counts(watch, counts, hidden, release, display):
 
 # --- a row-level release --------------------------------------------------------------------------
 
-def check_rows(db, staged, tally, watch, hidden, quote):
+def notes_findings(notes, sheet):
+    """The title and note rows the releases table keeps: `withhold: [title and note rows]` drops them."""
+    return findings_of(NOTES, sheet, scan(NOTES, notes, free_text=False), lambda values: (len(values), []))
+
+
+def check_rows(db, staged, tally, watch, hidden, quote, table_notes=()):
     """Every column of a row-level release just read into its raw table (withheld ones never were),
     and what its file hides -> the findings, each decided; stops the build on one that is not."""
     loaded, release = staged.loaded, staged.loaded.release
@@ -307,6 +313,7 @@ def check_rows(db, staged, tally, watch, hidden, quote):
         def counted(values, seen=seen):
             return sum(seen[v][0] for v in values), sorted(seen[v][1] for v in values)[:5]
         findings += findings_of(header, sheet, scan(header, list(seen), rows=watch.counts(i)), counted)
+    findings += notes_findings(table_notes, sheet)
     findings += hidden_findings(hidden)
     findings += withheld_without_findings(release, watch.headers, findings, sheet)
     return decide(findings, release, loaded.display)

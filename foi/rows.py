@@ -113,7 +113,8 @@ def stage(db, release, source, lookup, descriptions, show_progress):
         if bar:
             bar.done(loaded.rows_read)
         loaded.blank_rows = table.blank_rows
-        loaded.notes = table.notes if 0 not in withheld else []  # a note row's text is in the first column
+        notes = table.notes  # the disclosure check reads them; withheld, they are not kept
+        loaded.notes = [] if 0 in withheld or column_values.NOTES in (release.get("withhold") or []) else notes
         header_line, totals = table.header_line, table.totals
     if not loaded.rows_read:
         raise ReleaseError(display, "the file has a header but no data rows",
@@ -127,7 +128,7 @@ def stage(db, release, source, lookup, descriptions, show_progress):
                     extra={names[i]: headers[i] for i in range(len(headers)) if i not in mapped},
                     headers=headers, found=found)
     tally.finish()
-    loaded.disclosure = disclosure.check_rows(db, staged, tally, watch, hidden, quote)
+    loaded.disclosure = disclosure.check_rows(db, staged, tally, watch, hidden, quote, notes)
     decide_outcomes(db, staged, tally)
     loaded.disclosure += small_numbers.coarsen(db, staged, tally, lookup, quote, column_sql)
     decide_values(db, staged, tally, lookup, descriptions)

@@ -342,3 +342,18 @@ def test_a_count_of_one_or_two_for_a_sexual_offence_in_a_district_is_reported(re
     assert "column 'District': a sexual offence identifiable by its small number, 1 row (lines 2)" in result.stderr
     release.write_csv("District,Offence,Cautions\nWycombe,Rape,5\nThames Valley,Rape,2\n", name="counts.csv")
     assert release.build().returncode == 0  # force level, or more than 2
+
+
+def test_a_name_in_a_note_row_is_a_finding_and_withholding_the_notes_drops_them(release):
+    release.write_csv("Prepared by Sarah Jones, FOI officer, 07700 900789\n"
+                      "Crime Reference,HO Offence Code,Offence Description,Outcome,Outcome Date\n"
+                      "TV1,46,Shoplifting,Adult simple caution,01/05/2015\n")
+    release.write_manifest()
+    result = release.build()
+    assert result.returncode == 1
+    assert "column 'title and note rows': UK phone number, 1 row" in result.stderr
+    assert "Sarah Jones" not in result.stderr and "900789" not in result.stderr
+    release.write_manifest(release.rows_entry(extra="withhold: [title and note rows]\n"))
+    assert release.build().returncode == 0
+    assert release.query("select notes from releases") == [{"notes": None}]
+    assert b"Sarah" not in release.output.read_bytes()
