@@ -55,6 +55,8 @@ class Hidden:
 def spreadsheet(path, sheet=None, display=None):
     """The hidden content of an XLSX or ODS file (a CSV hides nothing: an empty Hidden)."""
     suffix = str(path).lower().rsplit(".", 1)[-1]
+    if suffix == "xls":
+        return old_excel(path, sheet)
     if suffix not in ("xlsx", "xlsm", "ods"):
         return Hidden(sheet)
     try:
@@ -62,6 +64,27 @@ def spreadsheet(path, sheet=None, display=None):
             return _ods(z, sheet) if suffix == "ods" else _xlsx(z, sheet)
     except (zipfile.BadZipFile, KeyError, ET.ParseError):
         return Hidden(sheet)  # not a real spreadsheet: the reader says so, with its own message
+
+
+def old_excel(path, sheet=None):
+    """An Excel 97-2003 .xls: what python-calamine can say (which sheets are hidden or very hidden, and
+    their size); its hidden rows, columns and comments it cannot. Without python-calamine, nothing."""
+    hidden = Hidden(sheet)
+    try:
+        import python_calamine
+        book = python_calamine.CalamineWorkbook.from_path(str(path))
+    except Exception:  # not installed, or not a workbook: the reader says so, with its own message
+        return hidden
+    for meta in book.sheets_metadata:
+        hidden.sheet_names.append(meta.name)
+        state = str(meta.visible).rsplit(".", 1)[-1]
+        if state != "Visible":
+            found = book.get_sheet_by_name(meta.name)
+            hidden.sheets.append(HiddenSheet(meta.name, "veryHidden" if state == "VeryHidden" else "hidden",
+                                             found.height, found.width))
+    shown = [n for n in hidden.sheet_names if n not in {h.name for h in hidden.sheets}]
+    hidden.sheet = hidden.sheet or (shown[0] if shown else None)
+    return hidden
 
 
 def _xml(z, name):

@@ -133,3 +133,15 @@ def test_ods_hidden_sheets_rows_columns_notes_and_creator_are_read_from_its_xml(
     assert found.comments == {"Data": 1} and found.people == {"initial-creator": "Jo Bloggs"}
     details = [f.detail for f in disclosure.hidden_findings(found)]
     assert "the file's properties name its author (J* B*****)" in details
+
+
+def test_an_old_excel_files_hidden_sheets_come_from_python_calamine(tmp_path):
+    """.xls is not a zip of XML: python-calamine (the `reader` branch's reader) says which sheets are hidden.
+    Shown here on an XLSX, which calamine reads the same way."""
+    pytest.importorskip("python_calamine")
+    import shutil
+    from conftest import ROOT
+    shutil.copyfile(ROOT / "tests/bad_input/hidden_sheet.xlsx", tmp_path / "book.xlsx")
+    found = hidden.old_excel(tmp_path / "book.xlsx")
+    assert found.sheet == "Cautions" and [(h.name, h.state, h.rows, h.columns) for h in found.sheets] == [
+        ("Staff", "hidden", 3, 2)]
