@@ -5,11 +5,12 @@ values as they are read, before the release's rows are put in the database:
 - hidden content in a spreadsheet (foi/hidden.py): hidden and very hidden sheets, hidden rows and
   columns of the sheet read, comments and notes, a person named in the workbook's properties. None
   of it is ever loaded; the build stops until the manifest says `hidden: checked`;
-- small numbers that identify (foi/small_numbers.py);
 - personal data in every text column (foi/personal_data.py): e-mail addresses, UK phone numbers,
   full postcodes, National Insurance numbers, dates of birth (a column named so, or a date next to
   DOB/born), vehicle registrations, house-number-and-street addresses, people's names; and a column
-  of sentences (free text), whatever it holds.
+  of sentences (free text), whatever it holds; the title and note rows too;
+- small numbers that identify (foi/small_numbers.py): a sexual offence alone in its date, area and
+  age group is published with its month and no area, unless the manifest decides otherwise.
 
 Which values are checked (the rule, as the cleaning counts values): each distinct value of a column
 once. Every distinct value of the fields the build decides (outcome, age group, date, offence code and
@@ -30,6 +31,7 @@ from . import personal_data
 from .column_values import DISTINCT_LIMIT, NOTES, sample_lines
 from .errors import ReleaseError
 from .schema import DISCLOSURE_COLUMNS, header_key
+
 FREE_TEXT_SHARE = 0.25   # of a column's distinct values that are sentences
 HIDDEN_KINDS = {
     "hidden_sheet": "hidden sheet",
@@ -59,11 +61,10 @@ class Finding:
     def describe(self):
         if self.column is None:
             return f"{self.detail} ({KINDS[self.kind]}): never loaded"
+        lines = ", ".join(map(str, self.lines[:5])) + (", ..." if self.rows > len(self.lines[:5]) else "")
         if self.kind == "small_numbers":
-            lines = ", ".join(map(str, self.lines[:5])) + (", ..." if self.rows > len(self.lines[:5]) else "")
             return (f"column {self.column!r}: {KINDS[self.kind]}, {self.rows:,} row{'s' if self.rows != 1 else ''} "
                     f"(lines {lines}): {self.detail}")
-        lines = ", ".join(map(str, self.lines[:5])) + (", ..." if self.rows > len(self.lines[:5]) else "")
         return (f"column {self.column!r}: {KINDS[self.kind]}, {self.rows:,} row{'s' if self.rows != 1 else ''}"
                 + (f" (line{'s' if len(self.lines) > 1 else ''} {lines})" if self.lines else "")
                 + (f", e.g. {self.example!r}" if self.example else ""))
@@ -283,10 +284,12 @@ def check_rows(db, staged, tally, watch, hidden, quote, table_notes=()):
 
     def counted_in_raw(column):
         def counted(values):
-            marks = ", ".join("?" * min(len(values), 500))
-            rows, = db.execute(f"select count(*) from {raw} where {quote(column)} in ({marks})", values[:500]).fetchone()
-            lines = [r[0] for r in db.execute(f"select {line} from {raw} where {quote(column)} in ({marks}) "
-                                              f"order by {line} limit 5", values[:500])]
+            db.execute("create temp table if not exists _flagged (value text primary key)")
+            db.execute("delete from _flagged")
+            db.conn.executemany("insert or ignore into _flagged values (?)", [(v,) for v in values])
+            where = f"where {quote(column)} in (select value from _flagged)"
+            rows, = db.execute(f"select count(*) from {raw} {where}").fetchone()
+            lines = [r[0] for r in db.execute(f"select {line} from {raw} {where} order by {line} limit 5")]
             return rows, lines
         return counted
 
