@@ -31,7 +31,8 @@ from pathlib import Path
 import sqlite_utils
 import yaml
 
-from foi import cards as card_pictures, counts, describe, figures as headline, manifest as manifest_file, read, rows
+from foi import (cards as card_pictures, counts, describe, disclosure, figures as headline, manifest as manifest_file, read,
+                 rows)
 from foi.errors import ReleaseError
 from foi.offences import Lookup
 from foi.schema import (DATE_VALUES_COLUMNS, DISCLOSURE_COLUMNS, OFFENCE_MATCHES_COLUMNS, OUTCOME_VALUES_COLUMNS,
@@ -309,6 +310,8 @@ def print_summary(summary, output):
             print(f"    offence descriptions with no code (add them under `offences:`; table offence_matches): {shown}")
         if s.total_row:
             print(f"    total row: {s.total_row}")
+        if s.disclosure:
+            print(f"    disclosure check (table disclosure): {disclosure.summary(s.disclosure)}")
     figures = summary["figures"]
     recomputed = [f for f in figures if f["recomputed"]]
     print(f"Headline figures (published -> this build): {sum(f['status'] == 'matches' for f in figures)} of "
