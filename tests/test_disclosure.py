@@ -357,3 +357,19 @@ def test_a_name_in_a_note_row_is_a_finding_and_withholding_the_notes_drops_them(
     assert release.build().returncode == 0
     assert release.query("select notes from releases") == [{"notes": None}]
     assert b"Sarah" not in release.output.read_bytes()
+
+
+def test_the_decisions_are_shown_beside_the_release_on_the_home_page_and_its_own_page(withheld_build):
+    output, _ = withheld_build
+    ds = Datasette(immutables=[str(output)], inspect_data=json.loads(inspect_file(output).read_text()),
+                   metadata=site_metadata(), plugins_dir=str(ROOT / "plugins"), template_dir=str(ROOT / "templates"),
+                   settings=serve_settings())
+
+    async def pages():
+        return [(await ds.client.get(path)).text for path in
+                ("/", "/cautions/releases/tvp-cautions-sample", "/cautions/disclosure?release_id=tvp-cautions-sample")]
+
+    home, release_page, table = asyncio.run(pages())
+    assert "Disclosure check (personal data, hidden content): withheld: Notes, Location; hidden content checked" in home
+    assert "withheld: Notes, Location" in release_page and "disclosure" in release_page
+    assert "hidden: checked; not loaded" in table and "person&#39;s name" in table
