@@ -39,6 +39,8 @@ HIDDEN_KINDS = {
     "hidden_columns": "hidden columns",
     "comments": "comments or notes",
     "author": "a person named in the file's properties",
+    "pivot_cache": "a pivot table's stored copy of its source data",
+    "embedded": "embedded files",
 }
 KINDS = {**personal_data.KINDS, **HIDDEN_KINDS, "nothing": "nothing found",
          "unchecked": f"not checked (more than {DISTINCT_LIMIT:,} distinct values)"}
@@ -121,6 +123,9 @@ def hidden_findings(hidden):
     for sheet, n in hidden.comments.items():
         found.append(Finding("comments", None, sheet, n, detail=f"sheet {sheet!r} holds {n:,} comment"
                                                                  f"{'s' if n > 1 else ''} or note{'s' if n > 1 else ''}"))
+    for kind, n in hidden.stored.items():
+        found.append(Finding(kind, None, None, n, detail=f"the workbook holds {n} "
+                             + ("pivot cache" if kind == "pivot_cache" else "embedded file") + ("s" if n > 1 else "")))
     for prop, value in hidden.people.items():
         who = {"creator": "author", "lastModifiedBy": "last editor", "initial-creator": "author"}.get(prop, prop)
         found.append(Finding("author", None, None, 1,

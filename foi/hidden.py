@@ -22,7 +22,7 @@ from .errors import ReleaseError
 CHUNK = 1 << 22
 _ROW = re.compile(rb"<(?:\w+:)?row\b[^>]*>")
 _COL = re.compile(rb"<(?:\w+:)?col\b[^>]*/?>")
-_HIDDEN = re.compile(rb'\bhidden="(?:1|true)"')
+_HIDDEN = re.compile(rb'\bhidden="(?:1|true)"|\b(?:ht|width)="0(?:\.0*)?"')  # hidden, or no height or width
 _ATTR = {name: re.compile(rb'\b' + name.encode() + rb'="(\d+)"') for name in ("r", "min", "max")}
 # workbook properties that name a program, not a person
 PROGRAMS = re.compile(r"^(?:|openpyxl|xlsxwriter|apache poi|microsoft office user|microsoft excel|user|author|"
@@ -47,9 +47,11 @@ class Hidden:
     hidden_columns: set = field(default_factory=set)
     comments: dict = field(default_factory=dict)           # sheet -> comments and notes
     people: dict = field(default_factory=dict)             # property -> value that may be a person
+    stored: dict = field(default_factory=dict)             # "pivot_cache" / "embedded" -> files in the workbook
 
     def __bool__(self):
-        return bool(self.sheets or self.hidden_rows or self.hidden_columns or self.comments or self.people)
+        return bool(self.sheets or self.hidden_rows or self.hidden_columns or self.comments or self.people
+                    or self.stored)
 
 
 def spreadsheet(path, sheet=None, display=None):
@@ -145,6 +147,12 @@ def _xlsx(z, sheet):
                     hidden.comments[name] = hidden.comments.get(name, 0) + n
         if name == hidden.sheet:
             hidden.hidden_rows, hidden.hidden_columns = _hidden_rows_and_columns(z, member)
+    # data a workbook carries besides its sheets: a pivot table's copy of its source rows (kept even
+    # when the source sheet is deleted), and embedded files
+    for kind, pattern in (("pivot_cache", r"xl/pivotCache/pivotCacheRecords\d*\.xml"), ("embedded", r"xl/embeddings/.+")):
+        n = sum(1 for name in z.namelist() if re.fullmatch(pattern, name))
+        if n:
+            hidden.stored[kind] = n
     if "docProps/core.xml" in z.namelist():
         for e in _xml(z, "docProps/core.xml"):
             if _local(e.tag) in ("creator", "lastModifiedBy") and not PROGRAMS.match((e.text or "").strip()):
@@ -160,7 +168,7 @@ def _hidden_rows_and_columns(z, member):
             text = tail + chunk
             cut = text.rfind(b"<")
             text, tail = (text[:cut], text[cut:]) if cut > 0 else (text, b"")
-            if b"hidden" not in text:
+            if b"hidden" not in text and b'="0' not in text:
                 continue
             for m in _ROW.finditer(text):
                 if _HIDDEN.search(m.group()) and (r := _ATTR["r"].search(m.group())):

@@ -145,3 +145,27 @@ def test_an_old_excel_files_hidden_sheets_come_from_python_calamine(tmp_path):
     found = hidden.old_excel(tmp_path / "book.xlsx")
     assert found.sheet == "Cautions" and [(h.name, h.state, h.rows, h.columns) for h in found.sheets] == [
         ("Staff", "hidden", 3, 2)]
+
+
+def test_xlsx_rows_of_no_height_columns_of_no_width_pivot_caches_and_embedded_files(tmp_path):
+    """Hidden all the same: a row of height 0, a column of width 0; and data a workbook carries besides its
+    sheets (a pivot table's copy of its source rows, kept even when the source sheet is deleted)."""
+    import zipfile
+    main = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    rel = 'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
+    with zipfile.ZipFile(tmp_path / "book.xlsx", "w") as z:
+        z.writestr("xl/workbook.xml", f'<workbook {main} {rel}><sheets><sheet name="Data" sheetId="1" r:id="rId1"/>'
+                                      '</sheets></workbook>')
+        z.writestr("xl/_rels/workbook.xml.rels", '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+                   'relationships"><Relationship Id="rId1" Target="worksheets/sheet1.xml" Type="x"/></Relationships>')
+        z.writestr("xl/worksheets/sheet1.xml", f'<worksheet {main}><cols><col min="3" max="4" width="0" '
+                   'customWidth="1"/></cols><sheetData><row r="1"><c r="A1"><v>1</v></c></row>'
+                   '<row r="2" ht="0" customHeight="1"><c r="A2"><v>2</v></c></row></sheetData></worksheet>')
+        z.writestr("xl/pivotCache/pivotCacheRecords1.xml", "<pivotCacheRecords/>")
+        z.writestr("xl/embeddings/oleObject1.bin", b"\x00")
+    found = hidden.spreadsheet(tmp_path / "book.xlsx")
+    assert found.sheet == "Data" and found.hidden_rows == {2} and found.hidden_columns == {2, 3}
+    assert found.stored == {"pivot_cache": 1, "embedded": 1}
+    assert [f.detail for f in disclosure.hidden_findings(found)] == [
+        "row 2 of sheet 'Data' is hidden", "columns C-D of sheet 'Data' are hidden",
+        "the workbook holds 1 pivot cache", "the workbook holds 1 embedded file"]
