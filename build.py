@@ -7,7 +7,9 @@
     python build.py --inspect-file inspect-data.json --cards cards   # as `make build`: with the database,
                                     # Datasette's inspect data and each figure's link-preview card
 
-Steps: check the manifest -> read each release (foi/rows.py: its cells into a raw table and every
+Steps: check the manifest -> read each release, the disclosure check on its values as they are read
+(foi/disclosure.py: hidden content and personal data stop the build until the manifest decides;
+withheld columns are never written) (foi/rows.py: its cells into a raw table and every
 distinct value decided once; foi/counts.py: a published table as it is) -> `cautions` by one
 INSERT ... SELECT per row-level release -> indexes, full-text search, views -> every headline
 query against its published figure (foi/figures.py) -> write the database to a temporary file
@@ -29,11 +31,12 @@ from pathlib import Path
 import sqlite_utils
 import yaml
 
-from foi import cards as card_pictures, counts, describe, figures as headline, manifest as manifest_file, read, rows
+from foi import (cards as card_pictures, counts, describe, disclosure, figures as headline, manifest as manifest_file, read,
+                 rows)
 from foi.errors import ReleaseError
 from foi.offences import Lookup
-from foi.schema import (DATE_VALUES_COLUMNS, OFFENCE_MATCHES_COLUMNS, OUTCOME_VALUES_COLUMNS, PUBLISHED_TOTALS_COLUMNS,
-                        RELEASES_COLUMNS)
+from foi.schema import (DATE_VALUES_COLUMNS, DISCLOSURE_COLUMNS, OFFENCE_MATCHES_COLUMNS, OUTCOME_VALUES_COLUMNS,
+                        PUBLISHED_TOTALS_COLUMNS, RELEASES_COLUMNS)
 
 ROOT = Path(__file__).parent
 
@@ -134,6 +137,7 @@ def build(manifest_path, output, metadata_path, show_progress=False, strict=Fals
         for release in staged:
             rows.insert(db, release, extra_columns, unique_references)
         db["releases"].insert_all([release.releases_row() for release in loaded])
+        db["disclosure"].insert_all([f.row(release.release["id"]) for release in loaded for f in release.disclosure])
         finish(db, headline_queries, loaded, descriptions)
         headline.check_queries(db.conn, headline_queries, metadata_path)
         figures = headline.check(db, headline_queries, manifest["releases"], (manifest.get("story") or {}).get("url"),
@@ -144,7 +148,9 @@ def build(manifest_path, output, metadata_path, show_progress=False, strict=Fals
         if cards:  # drawn from the new database, and put in place with it
             tmp_cards = Path(cards).parent / f".{Path(cards).name}.{os.getpid()}.tmp"
             card_pictures.write_all(db.conn, site, headline_queries, figures, manifest["releases"], tmp_cards)
-        db.close()  # no VACUUM: the same steps in the same order already give the same bytes
+        if getattr(db, "needs_vacuum", False):  # rows were coarsened (foi/small_numbers.py): no old copy stays
+            db.execute("vacuum")
+        db.close()  # no VACUUM otherwise: the same steps in the same order already give the same bytes
         sha256 = manifest_file.sha256(tmp)
         written = not (strict and any(f["status"] in ("differs", "not in this build") for f in figures))
         if written:
@@ -212,6 +218,8 @@ def create_schema(db, lookup):
                                  foreign_keys=[("release_id", "releases", "id")])
     db["date_values"].create(DATE_VALUES_COLUMNS, pk=("release_id", "value"),
                              foreign_keys=[("release_id", "releases", "id")])
+    # What the disclosure check found in each release and what was decided (foi/disclosure.py): never a value.
+    db["disclosure"].create(DISCLOSURE_COLUMNS, foreign_keys=[("release_id", "releases", "id")])
     # Every total a counts release publishes (total rows, subtotal rows, a Total column), beside its rows' sum.
     db["published_totals"].create(PUBLISHED_TOTALS_COLUMNS, foreign_keys=[("release_id", "releases", "id")])
 
@@ -311,6 +319,8 @@ def print_summary(summary, output):
                   f"offence_matches): {shown}")
         if s.total_row:
             print(f"    total row: {s.total_row}")
+        if s.disclosure:
+            print(f"    disclosure check (table disclosure): {disclosure.summary(s.disclosure)}")
     figures = summary["figures"]
     recomputed = [f for f in figures if f["recomputed"]]
     print(f"Headline figures (published -> this build): {sum(f['status'] == 'matches' for f in figures)} of "

@@ -9,6 +9,11 @@ counts.py    a published table of counts: count columns typed, totals and subtot
 outcomes.py  outcome values: which are cautions, of what kind, and by which rule
 offences.py  offence codes and descriptions, found in the offence lookup
 clean.py     one value to its clean form: offence codes, dates, counts, suppressed cells
+disclosure.py the disclosure check: personal data and hidden content stop the build until the manifest decides
+personal_data.py  the patterns of personal data (UK formats first), and masking
+hidden.py    what a spreadsheet hides (sheets, rows, columns, comments, authors), from its own XML
+column_values.py  each column's distinct values counted as rows stream; withheld columns dropped
+small_numbers.py  a sexual offence alone in its date, area and age group: its month, no area
 loaded.py    what one release gave: the row of the releases table, and the build's summary
 figures.py   the story's published figures, checked against the build
 describe.py  `build.py describe`: a release nobody has declared, as a manifest entry

@@ -107,6 +107,9 @@ def date(cell, date_format=None):
     text = " ".join(cell.split())  # spaces, no-break spaces and tabs, as a reader sees them
     if len(text) > MAX_DATE_CHARS:
         raise ValueError(f"{text[:40]!r}... is not a date", "write the date as dd/mm/yyyy")
+    m = _MONTH_ONLY.fullmatch(text)
+    if m and 1 <= int(m.group(2)) <= 12:  # also where date_format is set: a row coarsened to its month
+        return text, None, "yyyy-mm (month only)"
     if date_format == "excel":
         return excel_serial(text)
     if date_format:
@@ -117,9 +120,6 @@ def date(cell, date_format=None):
                              "correct the date, or change `date_format:` for this release in data/manifest.yml") from None
         has_time = any(d in date_format for d in ("%H", "%I", "%M", "%S", "%X", "%c"))
         return parsed.date().isoformat(), parsed.time().isoformat() if has_time else None, f"date_format {date_format}"
-    m = _MONTH_ONLY.fullmatch(text)
-    if m and 1 <= int(m.group(2)) <= 12:
-        return text, None, "yyyy-mm (month only)"
     for name, pattern, order in DATE_FORMS:
         m = pattern.fullmatch(text)
         if m:

@@ -11,7 +11,7 @@
 """
 import re
 
-from . import clean, read
+from . import clean, column_values, disclosure, read, small_numbers
 from .errors import ReleaseError
 from .loaded import Loaded
 from .schema import PUBLISHED_TOTALS_COLUMNS, header_key, unique_column_names
@@ -34,6 +34,7 @@ def load(db, release, source):
 
     display = source.display
     loaded = Loaded(release, source, table=release["table"])
+    hidden = source.hidden
     with read.Table(source.rows(), display, looks_like_header,
                     header_fix=source.header_fix(
                         "check `counts:` (or `counts_matching:`) for this release in data/manifest.yml "
@@ -42,7 +43,9 @@ def load(db, release, source):
                     header_rows=int(release.get("header_rows") or 1),
                     total_labels=release.get("total_rows") or (), subtotal_labels=release.get("subtotal_rows") or ()
                     ) as table:
-        headers, header_line = table.headers, table.header_line
+        header_line = table.header_line
+        withheld = column_values.withheld_indexes(release, table.headers, display, header_line)
+        headers = [h for i, h in enumerate(table.headers) if i not in withheld]
         keys = [header_key(h) for h in headers]
         if len(set(keys)) < len(keys):
             repeated = sorted({h for h, k in zip(headers, keys) if keys.count(k) > 1})
@@ -59,8 +62,14 @@ def load(db, release, source):
         db[release["table"]].create({line_column: int, **{n: (int if i in counts else str) for i, n in enumerate(names)},
                                      suppressed_column: str}, pk=line_column)
         rows, numbers, suppressed_in = [], [], set()
-        for line, cells in table.rows():
+        kept = [i for i in range(len(table.headers)) if i not in withheld]
+        watch = column_values.Watch(table.headers, sorted(set(range(len(table.headers))) - {kept[i] for i in counts}),
+                                 withheld)
+        by_area = [] if small_numbers.area_columns(headers) else None  # rows kept for the small-numbers check
+        for line, cells in watch.rows(table.rows()):
             loaded.rows_read += 1
+            if by_area is not None:
+                by_area.append((line, cells))
             values, row_numbers, suppressed = [line], {}, []
             for i, cell in enumerate(cells):
                 if i not in counts:
@@ -77,8 +86,14 @@ def load(db, release, source):
             values.append("; ".join(suppressed) or None)
             rows.append(values)
             numbers.append((line, row_numbers, bool(suppressed)))
-        loaded.notes, loaded.blank_rows, loaded.skipped_lines = table.notes, table.blank_rows, table.skipped_lines
-        totals, subtotals = table.totals, table.subtotals
+        notes, loaded.blank_rows, loaded.skipped_lines = table.notes, table.blank_rows, table.skipped_lines
+        loaded.notes = [] if 0 in withheld or column_values.NOTES in (release.get("withhold") or []) else notes
+        totals, subtotals = ([(line, [c for i, c in enumerate(cells) if i not in withheld]) for line, cells in t]
+                             for t in (table.totals, table.subtotals))
+    loaded.disclosure = disclosure.check_counts(watch, counts, hidden, release, display, notes)
+    if by_area:
+        loaded.disclosure += disclosure.decide(small_numbers.small_counts(headers, by_area, set(counts),
+                                                                       release.get("authority")), release, display)
     if not rows:
         raise ReleaseError(display, "the file has a header but no data rows",
                            "check the right sheet or file was exported", line=header_line)

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from . import clean, outcomes, read
+from . import clean, column_values, disclosure, outcomes, read
 from .offences import Lookup
 from .rows import UNMATCHED
 from .errors import ReleaseError
@@ -529,6 +529,8 @@ def rows_entry(source, release, layout, columns, why, lines):
     if repeats:
         entry += repeats
     entry += offences
+    entry += disclosure_lines(stats.watch, source.hidden, set(found.values()) | set(dates.columns if dates else []),
+                              lines)
     if unknown:
         entry.append("    # Outcomes no rule reads: say what each one is (never guessed), as one of: "
                      + ", ".join(outcomes.KINDS))
@@ -544,6 +546,7 @@ class RowStats:
     dates: Counter = field(default_factory=Counter)      # the date as given (a tuple when split) -> rows
     references: Counter = field(default_factory=Counter)
     offences: Counter = field(default_factory=Counter)    # (code cell, description cell) -> rows
+    watch: object = None                                  # column_values.Watch: every column's values, for the disclosure check
     first: dict = field(default_factory=dict)             # (what, value) -> its first line
     notes: list = field(default_factory=list)
     totals: list = field(default_factory=list)
@@ -568,7 +571,8 @@ def read_rows(source, layout, found, dates):
     first = stats.first
     with read.Table(tracked(source.rows()), source.display, lambda cells: current.get("line") == header_last,
                     header_rows=layout.header_rows) as table:
-        for line, cells in table.rows():
+        stats.watch = column_values.Watch(table.headers, range(len(table.headers)))
+        for line, cells in stats.watch.rows(table.rows()):
             stats.rows += 1
             if outcome is not None:
                 value = cells[outcome]
@@ -783,6 +787,28 @@ def describe_offences(stats, lines):
     return entry
 
 
+def disclosure_lines(watch, hidden, mapped, lines):
+    """The disclosure check's findings as comment lines, and the decisions it would need, commented:
+    the journalist decides (README.md, 'Before you publish: personal data')."""
+    findings = []
+    for i, seen in watch.values.items():
+        def counted(values, seen=seen):
+            return sum(seen[v][0] for v in values), sorted(seen[v][1] for v in values)[:5]
+        findings += disclosure.findings_of(watch.headers[i], hidden.sheet if hidden else None,
+                                           disclosure.scan(watch.headers[i], list(seen), free_text=i not in mapped,
+                                                           rows=watch.counts(i)),
+                                           counted)
+    findings += disclosure.hidden_findings(hidden)
+    if not findings:
+        lines.append("disclosure check: no personal data or hidden content found (you are still responsible: "
+                     "see README.md, 'Before you publish: personal data')")
+        return []
+    lines += [f"DISCLOSURE: {f.describe()}" for f in findings]
+    lines.append("DISCLOSURE: decide before you build (the build stops until you do); the commented lines at the end "
+                 "of the entry, uncommented, decide all of them: see README.md, 'Before you publish: personal data'")
+    return [f"    # {line}" for line in disclosure.proposed(findings)]
+
+
 def counts_entry(source, release, layout, columns, lines):
     """A published table of counts: the header (and whether it has two rows), the count columns, total rows."""
     headers = layout.headers
@@ -811,4 +837,8 @@ def counts_entry(source, release, layout, columns, lines):
     if other_totals:
         entry.append("    subtotal_rows: [" + ", ".join(yaml_text(l) for l in other_totals) + "]"
                      "  # or total_rows: for a total of every row")
-    return entry
+    body = [(line, cells) for line, cells in layout.head[layout.header_at + 1:] if filled(cells)]
+    watch = column_values.Watch(headers, [i for i, h in enumerate(headers) if h not in counts])
+    for _ in watch.rows((line, cells + [""] * (len(headers) - len(cells))) for line, cells in body):
+        pass
+    return entry + disclosure_lines(watch, source.hidden, set(), lines)

@@ -4,7 +4,7 @@ import os
 from collections import Counter
 from dataclasses import dataclass, field
 
-from . import manifest
+from . import disclosure, manifest
 from .schema import RELEASES_COLUMNS
 
 
@@ -34,6 +34,7 @@ class Loaded:
     earliest_date: str | None = None                           # of the rows loaded (a month or year start
     latest_date: str | None = None                             # where the release gives no day)
     rows_outside_period: int = 0                               # excluded by `outside_period: exclude`
+    disclosure: list = field(default_factory=list)             # disclosure.Finding, each decided
 
     @property
     def display(self):
@@ -61,5 +62,6 @@ class Loaded:
             "rows_are": r.get("rows_are", "crimes") if r["kind"] == "rows" else None,
             "earliest_date": self.earliest_date, "latest_date": self.latest_date,
             "rows_outside_period": self.rows_outside_period if r["kind"] == "rows" else None,
+            "disclosure": disclosure.summary(self.disclosure),
         }
         return {c: row[c] for c in RELEASES_COLUMNS}  # in the table's order; a column missing here fails

@@ -10,6 +10,7 @@ import yaml
 from . import clean
 from .errors import ReleaseError
 from .outcomes import KINDS as OUTCOME_KINDS
+from .personal_data import KINDS as FINDINGS
 from .schema import ROW_FIELDS
 
 KINDS = ("rows", "counts")
@@ -17,7 +18,7 @@ REQUIRED = ["id", "kind", "file", "title", "authority", "source_url", "licence",
 OPTIONAL = ["foi_reference", "requested", "answered", "description", "sha256", "sheet", "encoding",
             "delimiter", "columns", "date_format", "outcomes", "offences", "table", "counts", "counts_matching",
             "header_rows", "total_rows", "subtotal_rows", "row_total", "period", "outside_period", "rows_are",
-            "unmatched_offences"]
+            "unmatched_offences", "withhold", "hidden", "reviewed"]
 # What one row of a row-level release is (`rows_are:`); figures count crimes either way.
 ROWS_ARE = ("crimes", "offences", "offenders")
 # Tables build.py makes itself; a counts release's `table:` may not take one of these names.
@@ -157,6 +158,7 @@ def check_release(path, number, release, ids, tables, lines):
         if wrong:
             fail(f"`outcomes:` says {wrong[0][0]!r} is {wrong[0][1]!r}, which is not a kind the build knows",
                  f"use one of: {', '.join(OUTCOME_KINDS)}", "outcomes")
+    check_disclosure_decisions(release, fail)
     if release.get("offences") is not None:
         release["_offences"] = read_offences(path, release["offences"], fail)
     if release["kind"] == "rows":
@@ -231,6 +233,47 @@ def check_release(path, number, release, ids, tables, lines):
         if actual != str(release["sha256"]).lower():
             fail(f"file {release['file']!r} has sha256 {actual}, not the {release['sha256']} the manifest pins",
                  "if the file was replaced on purpose, update `sha256:`; otherwise restore the original file", "sha256")
+
+
+def check_disclosure_decisions(release, fail):
+    """`withhold:`, `hidden:` and `reviewed:`: what the journalist decided about the disclosure check's
+    findings (README.md, 'Before you publish: personal data')."""
+    withhold = release.get("withhold")
+    if withhold is not None and not (isinstance(withhold, list) and withhold
+                                     and all(isinstance(h, str) and h.strip() for h in withhold)):
+        fail(f"`withhold:` must be a list of column headers, not {withhold!r}",
+             "write the headers of the columns never to load, as the file writes them: `withhold: [Notes, Location]`",
+             "withhold")
+    if "hidden" in release and release["hidden"] != "checked":
+        fail(f"`hidden: {release['hidden']}` is not a decision the build knows",
+             "write `hidden: checked` once you have opened the file and looked at its hidden sheets, rows, columns, "
+             "comments and properties (they are never loaded, whatever this says); or remove the line", "hidden")
+    reviewed = release.get("reviewed")
+    if reviewed is None:
+        return
+    example = "reviewed:\n      - {column: Officer, finding: name, by: Jo Bloggs, on: 2017-05-02, note: the officer's rank, public}"
+    if not isinstance(reviewed, list) or not reviewed:
+        fail("`reviewed:` must be a list of findings judged safe to publish", f"write it as\n    {example}", "reviewed")
+    for entry in reviewed:
+        if isinstance(entry, dict) and True in entry and "on" not in entry:  # YAML 1.1 reads the key on as true
+            entry["on"] = entry.pop(True)
+        if not isinstance(entry, dict):
+            fail(f"`reviewed:` holds {entry!r}, not a finding with column, finding, by and on",
+                 f"write it as\n    {example}", "reviewed")
+        missing = [k for k in ("column", "finding", "by", "on") if entry.get(k) in (None, "")]
+        unknown = sorted(set(entry) - {"column", "finding", "by", "on", "note"}, key=str)
+        if missing or unknown:
+            fail(f"a `reviewed:` entry {'is missing ' + ', '.join(missing) if missing else 'has keys this build does not know: ' + ', '.join(map(str, unknown))}",
+                 f"each entry says which column, which finding, who decided and when: {example}", "reviewed")
+        if str(entry["finding"]) not in FINDINGS:
+            fail(f"`reviewed:` names finding {entry['finding']!r}, which the check does not make",
+                 f"use one of: {', '.join(FINDINGS)} (as the build's report names it)", "reviewed")
+        if not is_date(entry["on"]):
+            fail(f"`reviewed:` says on {entry['on']!r}, which is not a date written yyyy-mm-dd",
+                 "write when you decided, e.g. `on: 2017-05-02`", "reviewed")
+        if str(entry["column"]) in map(str, withhold or []):
+            fail(f"column {entry['column']!r} is both withheld and reviewed for publishing",
+                 "keep one decision: `withhold:` (never loaded) or `reviewed:` (published)", "reviewed")
 
 
 def check_date_format(pattern, fail):

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import python_calamine
 
+from . import hidden as hidden_content
 from .errors import ReleaseError
 
 csv.field_size_limit(1_000_000)  # characters; a cell over MAX_FIELD_CHARS is refused anyway
@@ -61,6 +62,7 @@ class Source:
     sha256: str | None = None   # of the original, when it is the file read (computed as it is checked)
     skip_rows: frozenset = frozenset()     # line numbers (a sheet's row numbers) never read
     skip_columns: frozenset = frozenset()  # 0-based column indexes never read
+    hidden: object = None       # hidden.Hidden: what a spreadsheet hides (its hidden rows and columns are skipped)
 
     @property
     def is_spreadsheet(self):
@@ -107,10 +109,18 @@ def open_release(release, path, scratch, skip_rows=frozenset(), skip_columns=fro
         sheet = release.get("sheet")
         display += f" (sheet {str(sheet)!r})" if sheet not in (None, "") else ""
         names = sheet_names(path, display)
-        name = pick_sheet(names, sheet, display)
+        if sheet in (None, ""):  # the first visible sheet: a hidden sheet is never read
+            hidden = hidden_content.spreadsheet(path, None)
+            name = hidden.sheet if hidden.sheet in names else pick_sheet(names, None, display)
+        else:
+            name = pick_sheet(names, sheet, display)
+            hidden = hidden_content.spreadsheet(path, name)
+        hidden.sheet = name
+        hidden_content.check_sheet(hidden, display)
         # lines: unknown until the sheet is read (counting them would read it twice)
         return Source(path, path, display, form, None, os.path.getsize(path), sheet=name, sheets=tuple(names),
-                      skip_rows=skip_rows, skip_columns=skip_columns)
+                      skip_rows=skip_rows | frozenset(hidden.hidden_rows),
+                      skip_columns=skip_columns | frozenset(hidden.hidden_columns), hidden=hidden)
     text_path = path
     if utf16_to_utf8(path, display, Path(scratch) / (release["id"] + ".utf8.csv")):
         text_path = Path(scratch) / (release["id"] + ".utf8.csv")

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from sys import intern
 
-from . import clean, outcomes
+from . import clean, column_values, disclosure, outcomes, small_numbers
 from .errors import ReleaseError
 from .loaded import Loaded
 from .read import HEADER_FIX, Table
@@ -149,13 +149,25 @@ def stage(db, release, source, lookup, descriptions, show_progress):
         return len(found) >= 3 or bool(required_keys and required_keys <= keys)
 
     loaded = Loaded(release, source, table="cautions")
+    hidden = source.hidden
     with Table(source.rows(), display, looks_like_header, source.header_fix(HEADER_FIX)) as table:
-        found, dates, problems = match_release_columns(table.headers, mapping)
+        all_headers = table.headers
+        withheld = column_values.withheld_indexes(release, all_headers, display, table.header_line)
+        headers = [h for i, h in enumerate(all_headers) if i not in withheld]
+        needed, needed_dates, _ = match_release_columns(all_headers, mapping)
+        withheld_fields = [f for f, i in [*needed.items(), *(("outcome_date", i) for i in needed_dates.columns)]
+                           if i in withheld]
+        if withheld_fields:
+            raise ReleaseError(display, f"`withhold:` names the column the build reads as {withheld_fields[0]}, "
+                               "which it cannot do without", "withhold only columns the build does not need "
+                               "(not the crime reference, offence, outcome, outcome date or age group)",
+                               line=table.header_line)
+        found, dates, problems = match_release_columns(headers, mapping)
         if problems:
             field_name, problem = problems[0]
             raise ReleaseError(display, f"the header row does not fit: {problem}",
                                f"map `{field_name}:` to the right header under `columns:` for release {release['id']} "
-                               f"in data/manifest.yml (the headers are: {', '.join(map(repr, table.headers))})",
+                               f"in data/manifest.yml (the headers are: {', '.join(map(repr, headers))})",
                                line=table.header_line)
         if not {"offence_code", "offence_description"} & set(found) and release.get("unmatched_offences") != "keep":
             synonyms = [s for f in ("offence_code", "offence_description") for s in ROW_FIELDS[f][1][:3]]
@@ -163,21 +175,26 @@ def stage(db, release, source, lookup, descriptions, show_progress):
                                f"{', '.join(map(repr, synonyms))}...), so no row could count in an offence figure",
                                f"map `offence_code:` or `offence_description:` to its header under `columns:` for "
                                f"release {release['id']} in data/manifest.yml (the headers are: "
-                               f"{', '.join(map(repr, table.headers))}); if the release has no offence at all, add "
+                               f"{', '.join(map(repr, headers))}); if the release has no offence at all, add "
                                "`unmatched_offences: keep`", line=table.header_line)
-        names, (line_col, reason_col) = unique_column_names(table.headers, RAW_OWN_COLUMNS)
+        names, (line_col, reason_col) = unique_column_names(headers, RAW_OWN_COLUMNS)
         raw = "raw_" + release["id"].replace("-", "_")
         db[raw].create({line_col: int, **{n: str for n in names}, reason_col: str}, pk=line_col)
         insert_sql = (f"insert into {quote(raw)} ({', '.join(map(quote, [*names, line_col]))}) "
                       f"values ({', '.join('?' * (len(names) + 1))})")  # each row's cells, then its line
         tally = Tally(found, dates.columns)
+        kept = [i for i in range(len(all_headers)) if i not in withheld]
+        mapped_full = {kept[j] for j in [*found.values(), *dates.columns]}
+        watch = column_values.Watch(all_headers, [i for i in range(len(all_headers)) if i not in mapped_full], withheld)
         bar = Progress(release["id"], source.lines) if show_progress and source.size > 3_000_000 and source.lines else None
-        db.conn.executemany(insert_sql, tally.records(table.rows(), bar))
+        db.conn.executemany(insert_sql, tally.records(watch.rows(table.rows()), bar))
         loaded.rows_read = tally.rows
         if bar:
             bar.done(loaded.rows_read)
-        loaded.blank_rows, loaded.notes, loaded.skipped_lines = table.blank_rows, table.notes, table.skipped_lines
-        header_line, headers, totals = table.header_line, table.headers, table.totals
+        loaded.blank_rows, loaded.skipped_lines = table.blank_rows, table.skipped_lines
+        notes = table.notes  # the disclosure check reads them; withheld, they are not kept
+        loaded.notes = [] if 0 in withheld or column_values.NOTES in (release.get("withhold") or []) else notes
+        header_line, totals = table.header_line, table.totals
     if not loaded.rows_read:
         raise ReleaseError(display, "the file has a header but no data rows",
                            "check the right sheet or file was exported", line=header_line)
@@ -190,7 +207,9 @@ def stage(db, release, source, lookup, descriptions, show_progress):
                     extra={names[i]: headers[i] for i in range(len(headers)) if i not in mapped},
                     headers=headers, found=found, dates=dates, date_columns=[names[i] for i in dates.columns])
     tally.finish()
+    loaded.disclosure = disclosure.check_rows(db, staged, tally, watch, hidden, quote, notes)
     decide_outcomes(db, staged, tally)
+    loaded.disclosure += small_numbers.coarsen(db, staged, tally, lookup, quote, column_sql)
     decide_values(db, staged, tally, lookup, descriptions)
     return staged
 
@@ -210,6 +229,7 @@ class Tally:
     def __init__(self, found, date_at):
         at = [found.get(f) for f in self.FIELDS] + list(date_at)
         present = [i for i in at if i is not None]
+        self.fields = [f for f, i in zip(self.FIELDS, at) if i is not None]  # in the key's order, then the date
         self.positions = [present.index(i) if i is not None else None for i in at]
         self.key = itemgetter(*present)  # outcome and a date column are always there: a tuple
         self.seen = {}
@@ -231,9 +251,10 @@ class Tally:
             yield cells
         self.rows = sum(n for n, _ in seen.values())
 
-    def finish(self):
+    def finish(self, kinds=None):
+        """`kinds`: the (outcome, age group) ids already given out, kept (small_numbers.coarsen)."""
         positions, parts = self.positions[:4], self.positions[4:]
-        self.kinds, self.dates, self.offences, self.joint = {}, {}, {}, {}
+        self.kinds, self.dates, self.offences, self.joint = dict(kinds or {}), {}, {}, {}
         for k, (n, line) in self.seen.items():
             o, a, c, s = (k[p] if p is not None else "" for p in positions)
             d = tuple(k[p] for p in parts)

@@ -37,6 +37,7 @@ RELEASES_COLUMNS = {
     "unmapped_columns": str, "extra_columns": str, "unknown_offence_codes": str, "unmatched_descriptions": str,
     "rows_are": str, "earliest_date": str, "latest_date": str, "rows_outside_period": int,
     "file_format": str, "skipped_lines": str,
+    "disclosure": str,
 }
 CAUTIONS_COLUMNS = {
     "id": int, "release_id": str, "source_line": int, "crime_reference": str,
@@ -59,6 +60,11 @@ DATE_VALUES_COLUMNS = {
     "form": str,
 }
 
+# The disclosure check (foi/disclosure.py): one row per finding and per withheld column; never a value.
+DISCLOSURE_COLUMNS = {
+    "release_id": str, "sheet": str, "column_name": str, "finding": str, "where_found": str, "rows": int,
+    "decision": str, "decided_by": str, "decided_on": str, "note": str,
+}
 PUBLISHED_TOTALS_COLUMNS = {
     "release_id": str, "source_line": int, "label": str, "kind": str, "column_name": str, "published": int,
     "rows_add_up_to": int, "status": str,

@@ -38,6 +38,7 @@ def releases_of_tables(releases, table_names):
     rows = [r for r in releases if r["kind"] == "rows"]
     found = {t: list(rows) for t in ROW_TABLES if t in table_names}
     found["releases"] = list(releases)
+    found["disclosure"] = list(releases)
     found["published_totals"] = [r for r in releases if r["kind"] == "counts"]
     for release in releases:
         for table in (release.get("table_name"), release.get("raw_table")):

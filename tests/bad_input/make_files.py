@@ -49,6 +49,32 @@ def main():
         sheet.append(row.split(","))
     book.create_sheet("Notes").append(["Figures extracted 20/04/2017"])
     book.save(HERE / "wrong_sheet.xlsx")
+    hidden_content()
+
+
+def hidden_content():
+    """Spreadsheets that hide something (issue 18): a hidden sheet, a hidden row."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Cautions"
+    sheet.append(HEADER.split(","))
+    for row in ROWS:
+        sheet.append(row.split(","))
+    staff = book.create_sheet("Staff")
+    for name, collar in [("Surname", "Collar number"), ("Hughes", "PC 4411"), ("Khan", "PC 4412")]:
+        staff.append([name, collar])
+    staff.sheet_state = "hidden"
+    book.properties.creator = "make_files.py"
+    book.save(HERE / "hidden_sheet.xlsx")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Cautions"
+    sheet.append(HEADER.split(","))
+    for row in ROWS:
+        sheet.append(row.split(","))
+    sheet.row_dimensions[3].hidden = True
+    book.properties.creator = "make_files.py"
+    book.save(HERE / "hidden_row.xlsx")
 
 
 if __name__ == "__main__":
