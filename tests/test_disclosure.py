@@ -26,6 +26,7 @@ from datasette.app import Datasette
 import static_site
 from conftest import ROOT
 from site_fixtures import inspect_file, serve_settings, site_metadata
+from site_metadata import metadata_without_story_tables
 
 NOTE = "Offender Mr John Smith, tel 07700 900123, DOB 03/04/1990"
 ADDRESS = "12 Acacia Avenue, Aylesbury HP21 7QS"
@@ -223,14 +224,14 @@ def test_hidden_rows_and_columns_of_the_sheet_read_are_refused_then_never_loaded
     manifest = tmp_path / "manifest.yml"
     manifest.write_text(f"offence_codes: {ROOT / 'data/reference/offence_codes.csv'}\nreleases:\n" + entry % "")
 
-    result = build(tmp_path, tmp_path / "cautions.db")
+    result = build(tmp_path, tmp_path / "cautions.db", "--metadata", str(metadata_without_story_tables(tmp_path)))
     assert result.returncode == 1
     assert "row 4 of sheet 'Data' is hidden (hidden rows): never loaded" in result.stderr
     assert "column F of sheet 'Data' is hidden (hidden columns): never loaded" in result.stderr
     assert "TVSECRET" not in result.stderr and "4411" not in result.stderr
 
     manifest.write_text(manifest.read_text().replace("2017-04-20}", "2017-04-20, hidden: checked}"))
-    result = build(tmp_path, tmp_path / "cautions.db")
+    result = build(tmp_path, tmp_path / "cautions.db", "--metadata", str(metadata_without_story_tables(tmp_path)))
     assert result.returncode == 0, result.stderr
     data = (tmp_path / "cautions.db").read_bytes()
     assert b"TVSECRET" not in data and b"4411" not in data
@@ -256,13 +257,13 @@ def test_a_hidden_sheet_named_by_sheet_is_refused_and_the_first_visible_sheet_is
     manifest = tmp_path / "manifest.yml"
     manifest.write_text(f"offence_codes: {ROOT / 'data/reference/offence_codes.csv'}\nreleases:\n"
                         + entry % ", sheet: Secret")
-    result = build(tmp_path, tmp_path / "cautions.db")
+    result = build(tmp_path, tmp_path / "cautions.db", "--metadata", str(metadata_without_story_tables(tmp_path)))
     assert result.returncode == 1
     assert "sheet 'Secret' is very hidden in the spreadsheet, and hidden content is never loaded" in result.stderr
     assert "set `sheet:` to it ('Shown')" in result.stderr
 
     manifest.write_text(manifest.read_text().replace(", sheet: Secret", ""))
-    result = build(tmp_path, tmp_path / "cautions.db")
+    result = build(tmp_path, tmp_path / "cautions.db", "--metadata", str(metadata_without_story_tables(tmp_path)))
     assert result.returncode == 0, result.stderr
     assert b"TVHIDDEN" not in (tmp_path / "cautions.db").read_bytes()
 
