@@ -99,6 +99,9 @@ def _names(value):
     return spans
 
 
+# A section of an Act as offence wordings write it ("S2 PHA", "S20 GBH", "S4 POA"): the shape of an
+# old-style number plate (A123 BCD), but a statute's initials, not a car.
+_SECTION_OF_AN_ACT = re.compile(r"[Ss] ?\d{1,3} ?(?:PHA|POA|CJA|SOA|MDA|RTA|GBH|ABH|OAP|CDA|TOA|FAA|PCA|CPA)")
 _WITH_DIGITS = ("phone", "postcode", "ni_number", "date_of_birth", "vehicle", "address")
 # every pattern with digits in one, to pass over most values in one search
 _ANY_WITH_DIGITS = re.compile("|".join(("(?i:%s)" if PATTERNS[k].flags & re.IGNORECASE else "(?:%s)")
@@ -113,7 +116,8 @@ def find(value):
     if _ANY_WITH_DIGITS.search(value):
         for kind in _WITH_DIGITS:
             found += [(kind, *m.span()) for m in PATTERNS[kind].finditer(value)
-                      if kind != "phone" or len(re.sub(r"\D", "", m.group().replace("(0)", "").replace("+44", "0", 1))) in (10, 11)]
+                      if (kind != "phone" or len(re.sub(r"\D", "", m.group().replace("(0)", "").replace("+44", "0", 1)))
+                          in (10, 11)) and not (kind == "vehicle" and _SECTION_OF_AN_ACT.fullmatch(m.group()))]
     if any(c.isupper() for c in value[1:]) or value[:1].isupper():
         found += [("name", *span) for span in _names(value)]
     return found

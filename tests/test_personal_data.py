@@ -24,6 +24,7 @@ FOUND = {
              "Sarah Jane Brown", "victim David A. Jones", "Mark Wood"],
 }
 NOT_FOUND = [
+    "Harassment (S2 PHA 1997)", "Wounding with intent S18 GBH", "Assault S47 ABH",  # sections of Acts, not plates
     # offence descriptions, as the lookup and releases word them
     "Possession with intent to supply a controlled drug - Class A - Cocaine",
     "Sexual assault on a female child under 13",
