@@ -319,6 +319,8 @@ async def test_home_page_lists_every_release_with_its_source_and_licence(site_cl
         assert str(escape(release["title"])) in page
         assert f'href="{escape(release["source_url"])}"' in page
         assert str(escape(release["licence"])) in page
+    for release in rows(sample_db, "select earliest_date, latest_date from releases where kind = 'rows'"):
+        assert f"Dated {release['earliest_date']} to {release['latest_date']}" in page  # the dates the rows cover
 
 
 @pytest.mark.asyncio
