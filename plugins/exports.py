@@ -85,7 +85,7 @@ async def measured(datasette, database, name, pairs):
     """(rows, bytes per row) of the streamed CSV these parameters ask for; rows None if not counted."""
     kept = [(k, v) for k, v in pairs if k not in ("_stream", "_dl", "_size", "_next", "_header", "_nocount")]
     path = datasette.urls.table(database, name, format="json") + "?" + urllib.parse.urlencode(
-        kept + [("_size", "100"), ("_nofacet", "1"), ("_shape", "objects")])
+        kept + [("_size", str(min(100, datasette.setting("max_returned_rows")))), ("_nofacet", "1"), ("_shape", "objects")])
     response = await datasette.client.get(path)
     if response.status_code != 200:
         return None, 0

@@ -34,13 +34,13 @@ def asgi_wrapper(datasette):
         async def response_limits(scope, receive, send):
             if scope["type"] != "http":
                 return await app(scope, receive, send)
-            held, last = None, {"part": b""}
+            held = None
             is_csv = scope.get("path", "").endswith(".csv")
-            cut = {"short": False}
+            state = {"streamed": False, "cut": False, "pending": None}  # pending: a CSV part held back one
 
             async def limited_send(message):
                 nonlocal held
-                if cut["short"]:
+                if state["cut"]:
                     return
                 if message["type"] == "http.response.start":
                     held = message  # until the first part of the body says how it is sent
@@ -53,20 +53,26 @@ def asgi_wrapper(datasette):
                     if not more and len(body) > MAX_BODY:
                         for refusal in too_large(len(body)):
                             await send(refusal)
-                        cut["short"] = True
+                        state["cut"] = True
                         return
                     await send(start)
-                    streamed = more
-                    last["streamed"] = streamed
+                    state["streamed"] = more
+                if not (is_csv and state["streamed"]):
+                    return await send(message)
+                # A streamed CSV: each part is sent when the next comes, so the last can be checked.
                 if body:
-                    last["part"] = body
-                if (not more and is_csv and last.get("streamed") and last["part"]
-                        and not last["part"].endswith(b"\n")):
-                    sys.stderr.write(f"response_limits.py: {scope['path']}: a stream cut short "
-                                     f"({last['part'][-120:]!r}); closing the connection unfinished\n")
-                    cut["short"] = True
+                    if state["pending"] is not None:
+                        await send({"type": "http.response.body", "body": state["pending"], "more_body": True})
+                    state["pending"] = body
+                if more:
                     return
-                await send(message)
+                last = state["pending"] or b""
+                if last and not last.endswith(b"\n"):
+                    sys.stderr.write(f"response_limits.py: {scope['path']}: a stream cut short "
+                                     f"({last[-120:]!r}); closing the connection unfinished\n")
+                    state["cut"] = True
+                    return
+                await send({"type": "http.response.body", "body": last, "more_body": False})
 
             await app(scope, receive, limited_send)
             if held is not None:  # a start with no body at all
