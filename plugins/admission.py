@@ -74,12 +74,15 @@ class SqlThreads(concurrent.futures.Executor):
         self.site.shutdown(wait, cancel_futures=cancel_futures)
 
 
-def runs_visitor_sql(datasette, path, query_string):
+def runs_visitor_sql(datasette, path, query_string, canned=None):
     """True for a request whose SQL a visitor chose: arbitrary SQL, a table, view or row page (their
-    filters, facets, sorting, search and exports), a canned query given parameters."""
-    keys = {key for key, _ in urllib.parse.parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)}
-    if "sql" in keys:
-        return True
+    filters, facets, sorting, search and exports), a canned query given parameters.
+    `canned`: {database: set of canned query names}, if known (metadata.yml is read once)."""
+    keys = ()
+    if query_string:
+        keys = {key for key, _ in urllib.parse.parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)}
+        if "sql" in keys:
+            return True
     parts = path.strip("/").split("/")
     if len(parts) < 2:
         return False  # the home page, a database page, /cautions.db
@@ -90,7 +93,8 @@ def runs_visitor_sql(datasette, path, query_string):
     for suffix in (".json", ".csv"):
         if len(parts) == 2 and name.endswith(suffix):
             name = name[: -len(suffix)]
-    queries = datasette.metadata("queries", database=database) or {}
+    queries = canned[database] if canned and database in canned else (
+        datasette.metadata("queries", database=database) or {})
     if len(parts) == 2 and name in queries:
         return any(not key.startswith("_") for key in keys)  # _shape, _json, _dl: the same query
     return True
@@ -113,10 +117,14 @@ def asgi_wrapper(datasette):
     def wrap(app):
         in_flight = {}  # client address -> visitor-SQL requests running or waiting
         total = [0]
+        canned = {}
 
         async def admission(scope, receive, send):
+            if not canned:
+                canned.update({name: set(datasette.metadata("queries", database=name) or {})
+                               for name in datasette.databases})
             if scope["type"] != "http" or not runs_visitor_sql(
-                    datasette, scope.get("path", ""), scope.get("query_string", b"")):
+                    datasette, scope.get("path", ""), scope.get("query_string", b""), canned):
                 return await app(scope, receive, send)
             client = (scope.get("client") or ("unknown",))[0]
             if in_flight.get(client, 0) >= PER_CLIENT:

@@ -6,8 +6,9 @@ server, sent SIGTERM, closed its port but waited for that stream (over 120 s) be
 So, for every request:
 
 - A streamed response (one sent in several parts: a CSV with `_stream`, a file) is watched
-  for its client's disconnect, and the request is cancelled the moment it comes: the stream
-  stops at once, not at the next part.
+  for its client's disconnect from its WATCH_FROM_PART-th part (a static file of a few parts is
+  over before a watcher could matter, and costs nothing more), and the request is cancelled the
+  moment the disconnect comes: the stream stops at once, not at its end.
 - HEAD gets the status and headers and nothing more: the app is stopped after them, so a HEAD
   of `/cautions.db` reads the first 4 KB of the file, not all of it (21 s at 1M rows).
 - SIGTERM (and SIGINT) cancels every request in flight and interrupts every query running on
@@ -26,6 +27,7 @@ import threading
 from datasette import hookimpl
 
 GRACE_SECONDS = 4.0
+WATCH_FROM_PART = 3
 IDLE_SECONDS = 10.0
 _in_flight = {}        # asyncio task -> its Stop state, for every request being answered
 _sql_connections = []  # the SQL threads' connections, to interrupt on SIGTERM
@@ -57,13 +59,22 @@ def stop_everything():
     timer.start()
 
 
+def uvicorns(handler):
+    """True for a signal handler uvicorn's server installed (a bound method of its Server)."""
+    owner = getattr(handler, "__self__", None)
+    return owner is not None and type(owner).__module__.startswith("uvicorn")
+
+
 def install_signal_handlers(loop):
-    """Run after uvicorn's own handlers are in place (from the first request): ours, then uvicorn's."""
+    """Run after uvicorn's own handlers are in place (from the first request): ours, then uvicorn's.
+    Only in front of uvicorn's: an app run in-process (the tests, static_site.py) keeps its own."""
     if _installed["signals"] or threading.current_thread() is not threading.main_thread():
         return
     _installed["signals"] = True
     for signum in (signal.SIGTERM, signal.SIGINT):
         previous = signal.getsignal(signum)
+        if not uvicorns(previous):
+            continue
 
         def handler(number, frame, previous=previous):
             loop.call_soon_threadsafe(stop_everything)
@@ -118,7 +129,7 @@ def asgi_wrapper(datasette):
             task = asyncio.current_task()
             install_signal_handlers(asyncio.get_running_loop())
             stop, watcher, head = Stop(), None, scope["method"] == "HEAD"
-            started = False
+            started, parts = False, 0
 
             async def watch_for_disconnect():
                 while (await receive())["type"] != "http.disconnect":
@@ -127,7 +138,7 @@ def asgi_wrapper(datasette):
                 task.cancel()
 
             async def stopping_send(message):
-                nonlocal watcher, started
+                nonlocal watcher, started, parts
                 if stop.reason:
                     raise ResponseEnded(stop.reason)
                 if message["type"] == "http.response.start":
@@ -137,7 +148,8 @@ def asgi_wrapper(datasette):
                         await send({"type": "http.response.body", "body": b""})
                         stop.reason = "head"
                         raise ResponseEnded(stop.reason)
-                    if watcher is None:
+                    parts += 1
+                    if watcher is None and parts >= WATCH_FROM_PART:
                         watcher = asyncio.create_task(watch_for_disconnect())
                 await send(message)
 

@@ -101,8 +101,9 @@
         ' seconds, the time limit for a query in your browser.' + LOCALLY;
     }
     if (which === 'bytes') {
-      return 'The query was stopped: it needed more than ' + Math.round(MAX_BYTES / 1048576) +
-        ' MB of the database, the most one query may download to your browser.' + LOCALLY;
+      var size = MAX_BYTES >= 1048576 ? Math.round(MAX_BYTES / 1048576) + ' MB' : Math.round(MAX_BYTES / 1024) + ' KB';
+      return 'The query was stopped: it needed more than ' + size + ' of the database, the most one query ' +
+        'may download to your browser.' + LOCALLY;
     }
     return 'The query was stopped at ' + MAX_ROWS.toLocaleString('en-GB') + ' rows, the most one query may ' +
       'return in your browser; the rows so far are shown.' + LOCALLY;
