@@ -11,11 +11,14 @@ rows of 1,000,000, cached for a day. So:
   are used only when `exports.json` names this database's sha256.
 - Any other streamed CSV of a table or view (filtered, sorted, searched) is first measured: its
   row count and the size of its first rows, through Datasette's own JSON for the same address.
-  One that would come near the cap (over MAX_STREAM_SHARE of it), or whose rows could not be
+  One that would come near the cap (over MAX_STREAM_SHARE of it, its row count times the size
+  of its first hundred rows as CSV), or whose rows could not be
   counted within the time limit, is refused up front (400) with what to do instead: the whole
   file's link, the database, or a narrower filter.
 """
 import asyncio
+import csv
+import io
 import json
 import os
 import sys
@@ -26,7 +29,7 @@ from datasette import hookimpl
 from datasette.utils import tilde_decode
 
 CHUNK = 256 * 1024
-MAX_STREAM_SHARE = 0.5   # of max_csv_mb: a generous margin for rows bigger than the first ones
+MAX_STREAM_SHARE = 0.8   # of max_csv_mb: a margin for rows bigger than the first hundred
 FILE_PARAMETERS = {"_stream", "_dl"}  # an address that asks for nothing but the whole table
 
 
@@ -91,7 +94,9 @@ async def measured(datasette, database, name, pairs):
         return None, 0
     data = response.json()
     rows = data.get("rows") or []
-    per_row = len(json.dumps([list(r.values()) for r in rows])) / len(rows) if rows else 0
+    out = io.StringIO()
+    csv.writer(out).writerows([list(r.values()) for r in rows])  # as Datasette writes them
+    per_row = len(out.getvalue().encode("utf-8")) / len(rows) if rows else 0
     return data.get("filtered_table_rows_count"), per_row
 
 
