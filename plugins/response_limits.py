@@ -3,8 +3,9 @@
 - A page or a JSON answer sent in one part (everything but a stream or a file) is at most
   MAX_BODY bytes; a larger one is replaced by a 400 that says so and what to ask instead. The
   limits before it (sqlite_limits.py: a result of at most 3 MB and 60,000 cells;
-  request_limits.py: facets and the address) keep every real page far below it (the largest,
-  1,000 crimes of `cautions` as JSON objects, is under 1 MB); this is the backstop.
+  request_limits.py: facets and the address) keep every real page below it (the largest, 1,000
+  crimes of `cautions` as HTML with five facets of `_facet_size=max`, is 2.1 MB); this is the
+  backstop.
 - A streamed CSV that Datasette cuts short (its 100 MB cap, or a page of it stopped by the time
   limit) ends with Datasette's message instead of a row, with status 200. Every row the csv
   module writes ends with a line break and that message does not, so a stream whose last part
