@@ -63,11 +63,11 @@ def asgi_wrapper(datasette):
                 # A streamed CSV: each part is sent when the next comes, so the last can be checked.
                 if body:
                     if state["pending"] is not None:
-                        await send({"type": "http.response.body", "body": state["pending"], "more_body": True})
-                    state["pending"] = body
+                        await send(state["pending"])
+                    state["pending"] = message if more else {**message, "more_body": True}
                 if more:
                     return
-                last = state["pending"] or b""
+                last = state["pending"]["body"] if state["pending"] is not None else b""
                 if last and not last.endswith(b"\n"):
                     sys.stderr.write(f"response_limits.py: {scope['path']}: a stream cut short "
                                      f"({last[-120:]!r}); closing the connection unfinished\n")
