@@ -18,6 +18,7 @@ import sys
 from datasette import hookimpl
 
 MAX_BODY = 5_000_000
+COALESCE = 64 * 1024
 
 
 def too_large(size):
@@ -37,7 +38,7 @@ def asgi_wrapper(datasette):
                 return await app(scope, receive, send)
             held = None
             is_csv = scope.get("path", "").endswith(".csv")
-            state = {"streamed": False, "cut": False, "pending": None}  # pending: a CSV part held back one
+            state = {"streamed": False, "cut": False, "parts": [], "size": 0}  # parts: of a CSV, not yet sent
 
             async def limited_send(message):
                 nonlocal held
@@ -60,20 +61,24 @@ def asgi_wrapper(datasette):
                     state["streamed"] = more
                 if not (is_csv and state["streamed"]):
                     return await send(message)
-                # A streamed CSV: each part is sent when the next comes, so the last can be checked.
+                # A streamed CSV (Datasette sends each row as a part): parts are gathered into
+                # COALESCE bytes, and the latest is always held until the next comes, so the last
+                # can be checked before it is sent. Fewer, larger parts are also cheaper to send.
                 if body:
-                    if state["pending"] is not None:
-                        await send(state["pending"])
-                    state["pending"] = message if more else {**message, "more_body": True}
+                    if state["size"] >= COALESCE:
+                        await send({"type": "http.response.body", "body": b"".join(state["parts"]), "more_body": True})
+                        state["parts"], state["size"] = [], 0
+                    state["parts"].append(body)
+                    state["size"] += len(body)
                 if more:
                     return
-                last = state["pending"]["body"] if state["pending"] is not None else b""
+                last = state["parts"][-1] if state["parts"] else b""
                 if last and not last.endswith(b"\n"):
                     sys.stderr.write(f"response_limits.py: {scope['path']}: a stream cut short "
                                      f"({last[-120:]!r}); closing the connection unfinished\n")
                     state["cut"] = True
                     return
-                await send({"type": "http.response.body", "body": last, "more_body": False})
+                await send({"type": "http.response.body", "body": b"".join(state["parts"]), "more_body": False})
 
             await app(scope, receive, limited_send)
             if held is not None:  # a start with no body at all

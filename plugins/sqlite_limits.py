@@ -64,24 +64,26 @@ REFUSED_TABLES = {"sqlite_stmt", "dbstat", "sqlite_dbpage"}
 ALLOWED_PRAGMAS = {"table_info", "table_xinfo", "index_list", "index_info", "index_xinfo", "foreign_key_list",
                    "schema_version", "page_size", "page_count", "max_page_count", "function_list",
                    "compile_options", "database_list", "data_version"}  # data_version: FTS5 reads it
-HIDDEN_COLUMNS = {("pragma_database_list", "file")}  # read as NULL
 MAX_RESULT_BYTES = 3_000_000  # under the 5 MB any page may be (plugins/response_limits.py), escaping included
 MAX_RESULT_CELLS = 60_000
 
 
-def authorizer(action, arg1, arg2, database, source):
-    """SQLite asks this while it prepares each statement; for a function call, arg2 is its name."""
-    if action == sqlite3.SQLITE_FUNCTION and (arg2 or "").lower() in REFUSED_FUNCTIONS:
-        return sqlite3.SQLITE_DENY
-    if action == sqlite3.SQLITE_READ:
-        table = (arg1 or "").lower()
-        if table in REFUSED_TABLES or database not in (None, "main"):
+def authorizer(action, arg1, arg2, database, source, READ=sqlite3.SQLITE_READ, OK=sqlite3.SQLITE_OK):
+    """SQLite asks this while it prepares each statement, once for each column read (arg1 the
+    table, arg2 the column), pragma (arg1 its name) and function called (arg2 its name): a hot
+    path, so the common answer comes first. SQLite gives its own tables' and eponymous virtual
+    tables' names as they are declared, and a pragma function's as the query spells it."""
+    if action == READ:
+        if arg1 in REFUSED_TABLES or (database != "main" and database is not None):
             return sqlite3.SQLITE_DENY
-        if (table, (arg2 or "").lower()) in HIDDEN_COLUMNS:
+        if arg2 == "file" and arg1.lower() == "pragma_database_list":
             return sqlite3.SQLITE_IGNORE
+        return OK
+    if action == sqlite3.SQLITE_FUNCTION:
+        return sqlite3.SQLITE_DENY if (arg2 or "").lower() in REFUSED_FUNCTIONS else OK
     if action == sqlite3.SQLITE_PRAGMA and (arg1 or "").lower() not in ALLOWED_PRAGMAS:
         return sqlite3.SQLITE_DENY
-    return sqlite3.SQLITE_OK
+    return OK
 
 
 PRINTF_SPEC = re.compile(r"%([-+ #!0,]*)(\*|\d*)(?:\.(\*|\d*))?(l{0,2})(.)", re.S)
