@@ -17,13 +17,14 @@ WORKDIR /src
 COPY requirements-runtime.lock ./
 RUN pip install --require-hashes -r requirements-runtime.lock
 
-COPY build.py metadata.yml ./
+COPY build.py exports.py metadata.yml ./
 COPY foi/ ./foi/
 COPY data/ ./data/
 
 # --strict: stop if any headline figure differs from the one published.
 # inspect-data.json holds the row counts, so Datasette never counts them at start-up.
-RUN python build.py --strict --inspect-file inspect-data.json --cards cards
+RUN python build.py --strict --inspect-file inspect-data.json --cards cards \
+    && python exports.py --database cautions.db --output exports
 
 # ---- Stage 2: what runs -----------------------------------------------------------
 FROM python:3.11.10-slim-bookworm
@@ -42,6 +43,7 @@ RUN useradd --system --no-create-home --shell /usr/sbin/nologin datasette
 # The database and its row counts, from the build stage.
 COPY --from=build /src/cautions.db /src/inspect-data.json ./
 COPY --from=build /src/cards/ ./cards/
+COPY --from=build /src/exports/ ./exports/
 # The site around it. plugins/ imports foi (the same offence-code rule build.py uses),
 # installed as a package from pyproject.toml, with nothing more to download.
 COPY pyproject.toml ./

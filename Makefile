@@ -2,7 +2,7 @@
 #
 #   make            set up .venv (Python 3.11+): requirements.lock, each file's hash checked
 #   make describe FILE=...   print a manifest entry for a release nobody has declared yet
-#   make build      build cautions.db (and inspect-data.json) from data/manifest.yml, checking the figures
+#   make build      build cautions.db (and inspect-data.json, cards/, exports/) from data/manifest.yml, checking the figures
 #   make serve      build, then serve the site on http://127.0.0.1:8001 (make serve PORT=9000)
 #   make test       run the tests (make test PYTEST_ARGS="-k browser -x")
 #   make metamorphic  the sample exported every way a force exports it, 2,000 combinations (tests/metamorphic.py)
@@ -42,6 +42,7 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 
 build: venv
 	$(VENV)/bin/python build.py --strict --inspect-file inspect-data.json --cards cards
+	$(VENV)/bin/python exports.py --database cautions.db --output exports
 
 # A manifest entry for a release nobody has declared: make describe FILE=data/new.xlsx [SHEET=Sheet1]
 describe: venv
@@ -75,7 +76,7 @@ bench: venv
 
 clean:
 	rm -f cautions.db cautions.db-journal inspect-data.json .ci/junit.xml
-	rm -rf cards .pytest_cache tests/screenshots bench/out site site.tmp
+	rm -rf cards exports exports.tmp .pytest_cache tests/screenshots bench/out site site.tmp
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
 
 # Every package pinned with its sha256, from PyPI, by uv (in a throwaway venv of its own).

@@ -8,6 +8,8 @@
 #   SITE_URL   the site's public address, for citations and full links (default: relative links;
 #              read by plugins/site_url.py, never taken from the request's Host)
 #   CARDS      the folder of link-preview cards build.py --cards drew (default cards here)
+#   EXPORTS    the folder of whole-table CSV files exports.py wrote (default exports here; read by
+#              plugins/exports.py, which sends them for unfiltered streamed exports)
 #   DATABASE, INSPECT_FILE  the database and its inspect data (default cautions.db and
 #              inspect-data.json here; the tests and benchmarks serve their own builds)
 #
@@ -51,6 +53,15 @@ fi
 CARDS="${CARDS:-cards}"
 if [ -d "$CARDS" ]; then
     set -- "$@" --static "cards:$CARDS"
+fi
+
+# Every table and view as a whole CSV, written at build (exports.py): plugins/exports.py sends them.
+EXPORTS="${EXPORTS:-exports}"
+if [ -d "$EXPORTS" ]; then
+    EXPORTS=$(cd "$EXPORTS" && pwd)
+    export EXPORTS
+else
+    unset EXPORTS
 fi
 
 # -i: immutable, so Datasette trusts the row counts in inspect-data.json and offers the

@@ -48,6 +48,8 @@ ROOT = Path(__file__).resolve().parent
 DATABASE = "cautions"
 VENDOR = "static/vendor/sql.js-httpvfs-0.8.12"
 SQL_PAGE_SCRIPT = "static/sql-in-browser.js"
+# The SQL page's brakes, for a query a link brings to every reader who opens it (see the script).
+SQL_PAGE_LIMITS = {"time-limit-ms": 20_000, "max-bytes": 50 * 1024 * 1024, "max-rows": 200_000}
 # Query-string parameters that change only how Datasette presents an answer, not which answer:
 # a link that differs from a published file only in these is a link to that file.
 PRESENTATIONAL = {"_hide_sql", "_show_sql", "_dl", "_stream", "_size", "_shape", "_labels", "_json",
@@ -272,7 +274,9 @@ def sql_page_html(text, site, page_file):
         return site.relative(path, page_file)
     section = (f'\n<section id="sql-in-browser" aria-live="polite" data-database="{link(site.database_file.name)}" '
                f'data-worker="{link(VENDOR + "/sqlite.worker.js")}" data-wasm="{link(VENDOR + "/sql-wasm.wasm")}" '
-               f'data-page-size="4096" data-searchable="{html.escape(json.dumps(site.searchable()), quote=True)}">\n'
+               f'data-page-size="4096" '
+               + "".join(f'data-{name}="{value}" ' for name, value in SQL_PAGE_LIMITS.items())
+               + f'data-searchable="{html.escape(json.dumps(site.searchable()), quote=True)}">\n'
                '  <p class="sql-status">SQL runs here, in your browser, reading only the parts of the database '
                'each query needs.</p>\n</section>\n')
     scripts = (f'<script src="/{VENDOR}/index.js" defer></script>\n'

@@ -10,6 +10,9 @@
   the data changes only with a rebuild, see the README); an error other than "not found"
   (a query that took too long, a server fault) gets `no-store`, so a cache never keeps it.
   A response that already says (Datasette's own, the home page's) is left as it is.
+- The database download keeps its Content-Length: Datasette sends it with both that and
+  `Transfer-Encoding: chunked`, and the server then drops the length, so a HEAD (or a download
+  manager) could not learn the file's size.
 """
 from datasette import hookimpl
 
@@ -17,6 +20,8 @@ from datasette import hookimpl
 def with_download_headers(message, path, ttl):
     headers = [(k, v) for k, v in message.get("headers", [])]
     names = {k.lower() for k, _ in headers}
+    if b"content-length" in names and b"transfer-encoding" in names:
+        headers = [(k, v) for k, v in headers if k.lower() != b"transfer-encoding"]
     status = message["status"]
     if path.endswith(".csv") and status == 200:
         headers = [(k, v) for k, v in headers if k.lower() != b"content-type"]

@@ -9,13 +9,24 @@ the whole query string in it (100 repeats took 30 s and 251 MB of response). So:
 - more than MAX_PARAMETERS parameters, or one name repeated more than MAX_REPEATS times (400);
 - `_facet`, `_facet_array` and `_facet_date` are deduplicated (the same facet twice is once),
   and more than MAX_FACETS of them is refused (400);
-- full-text search (`_search`, `_search_<column>`) longer than MAX_SEARCH characters (400).
+- full-text search (`_search`, `_search_<column>`) longer than MAX_SEARCH characters (400);
+- facets whose links would repeat the address too often: every value of every facet is a link
+  carrying the whole query string, so a 15 KB address with five facets of up to 1,000 values
+  (`_facet_size=max`) made a 53 MB page. The query string's length times the facet values a page
+  can show (the facets asked for and the table's own from metadata.yml, each of `_facet_size`,
+  default_facet_size or, for `max`, max_returned_rows values) is at most MAX_FACET_LINK_BYTES
+  (414 beyond it): a plain address with `_facet_size=max` fits, a padded one does not;
+- `_through=` that is not the JSON object Datasette reads (400, not Datasette's 500), and a
+  `_sort` by something that is not a column (400: Datasette answered 500 "Cannot sort table by").
 
 Refusals are plain text saying what to change.
 """
+import json
 import urllib.parse
 
 from datasette import hookimpl
+from datasette.utils import tilde_decode
+from datasette.views.base import DatasetteError
 
 MAX_TARGET = 16_384
 MAX_PARAMETERS = 100
@@ -23,6 +34,7 @@ MAX_REPEATS = 30
 MAX_FACETS = 5
 MAX_SEARCH = 500
 FACET_PARAMETERS = ("_facet", "_facet_array", "_facet_date")
+MAX_FACET_LINK_BYTES = 2_000_000
 
 
 class Refused(Exception):
@@ -61,6 +73,56 @@ def bounded_query_string(path, query_string):
     return urllib.parse.urlencode(kept).encode("latin-1")
 
 
+def facet_values_shown(datasette, path, pairs):
+    """How many facet value links a table page at `path` with these parameters can show."""
+    parts = path.strip("/").split("/")
+    facets = {(k, v) for k, v in pairs if k in FACET_PARAMETERS}
+    if len(parts) >= 2 and parts[0] in datasette.databases:
+        table = tilde_decode(parts[1]).removesuffix(".json")
+        facets |= {("_facet", str(f)) for f in (datasette.table_metadata(parts[0], table) or {}).get("facets") or []}
+    if not facets or dict(pairs).get("_nofacet"):
+        return 0
+    size = dict(pairs).get("_facet_size")
+    max_rows = datasette.setting("max_returned_rows")
+    if size == "max":
+        per_facet = max_rows
+    else:
+        try:
+            per_facet = min(int(size), max_rows)
+        except (TypeError, ValueError):
+            per_facet = datasette.setting("default_facet_size")
+    return len(facets) * per_facet
+
+
+def check_table_parameters(datasette, path, query_string):
+    """Refused if the facets would repeat the address too often, or `_through` is not JSON."""
+    if not query_string:
+        return
+    pairs = urllib.parse.parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+    shown = facet_values_shown(datasette, path, pairs)
+    if shown and shown * len(query_string) > MAX_FACET_LINK_BYTES:
+        raise Refused(414, f"This address is too long for a page of {shown:,} facet values, each a link that repeats "
+                           f"it: at most {MAX_FACET_LINK_BYTES // shown:,} bytes of query string with these facets. "
+                           "Remove parameters, ask for fewer facets, or a smaller _facet_size.")
+    for key, value in pairs:
+        if key == "_through":
+            try:
+                through = json.loads(value)
+            except ValueError:
+                through = None
+            if not (isinstance(through, dict) and {"table", "column", "value"} <= set(through)):
+                raise Refused(400, '_through must be JSON: {"table": ..., "column": ..., "value": ...}')
+
+
+@hookimpl(tryfirst=True)
+def handle_exception(datasette, request, exception):
+    """Sorting by something that is not a column is the visitor's mistake: 400, not 500."""
+    if isinstance(exception, DatasetteError) and exception.status == 500 and \
+            str(exception.message).startswith("Cannot sort table by"):
+        exception.status = 400
+    return None
+
+
 @hookimpl
 def asgi_wrapper(datasette):
     def wrap(app):
@@ -69,6 +131,7 @@ def asgi_wrapper(datasette):
                 return await app(scope, receive, send)
             try:
                 query_string = bounded_query_string(scope.get("path", ""), scope.get("query_string", b""))
+                check_table_parameters(datasette, scope.get("path", ""), query_string)
             except Refused as refused:
                 await send({"type": "http.response.start", "status": refused.status,
                             "headers": [(b"content-type", b"text/plain; charset=utf-8")]})

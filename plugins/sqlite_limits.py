@@ -22,7 +22,14 @@ So every connection the site opens gets:
   text longer than its MAX_SEARCH (it is Python, holds the GIL, and took 9.4 s on 20 MB).
 - An authorizer that refuses functions a public site has no use for (REFUSED_FUNCTIONS):
   fts3_tokenizer() hands out a pointer into the process and, given two arguments, installs a
-  tokenizer at any address; load_extension() loads code. Everything else is allowed.
+  tokenizer at any address; load_extension() loads code. It also keeps each visitor to the
+  database itself: the virtual tables that show the server rather than the data are refused
+  (REFUSED_TABLES: `sqlite_stmt` lists the SQL other visitors' queries are running on that
+  connection, `dbstat` and `sqlite_dbpage` the file's pages), and so is every pragma, as a
+  statement or a `pragma_*` table-valued function, but those Datasette itself reads
+  (ALLOWED_PRAGMAS: a table's columns, indexes and foreign keys, the schema version, the page
+  size); `pragma_database_list` answers with its `file` (the database's path on disk) as NULL.
+  Nothing is read from a database but `main` (there are no others: ATTACH is refused).
 - A ceiling on one query's result as Python receives it (MAX_RESULT_BYTES, MAX_RESULT_CELLS):
   Datasette keeps up to max_returned_rows (1,000) rows of a page in memory and renders every
   cell in the server's one event loop, so 1,000 rows of 32 KB values, or of 200 columns, would
@@ -51,15 +58,32 @@ LIMITS = {
     sqlite3.SQLITE_LIMIT_WORKER_THREADS: 0,              # no extra sorting threads
 }
 REFUSED_FUNCTIONS = {"fts3_tokenizer", "load_extension", "readfile", "writefile", "edit"}
-MAX_RESULT_BYTES = 8_000_000
+REFUSED_TABLES = {"sqlite_stmt", "dbstat", "sqlite_dbpage"}
+# What Datasette 0.65 reads itself (its table pages, /-/versions, the database page), and what it
+# allows a visitor's SQL as pragma_<name>(): each describes the schema, none the server.
+ALLOWED_PRAGMAS = {"table_info", "table_xinfo", "index_list", "index_info", "index_xinfo", "foreign_key_list",
+                   "schema_version", "page_size", "page_count", "max_page_count", "function_list",
+                   "compile_options", "database_list", "data_version"}  # data_version: FTS5 reads it
+MAX_RESULT_BYTES = 3_000_000  # under the 5 MB any page may be (plugins/response_limits.py), escaping included
 MAX_RESULT_CELLS = 60_000
 
 
-def authorizer(action, arg1, arg2, database, source):
-    """SQLite asks this while it prepares each statement; for a function call, arg2 is its name."""
-    if action == sqlite3.SQLITE_FUNCTION and (arg2 or "").lower() in REFUSED_FUNCTIONS:
+def authorizer(action, arg1, arg2, database, source, READ=sqlite3.SQLITE_READ, OK=sqlite3.SQLITE_OK):
+    """SQLite asks this while it prepares each statement, once for each column read (arg1 the
+    table, arg2 the column), pragma (arg1 its name) and function called (arg2 its name): a hot
+    path, so the common answer comes first. SQLite gives its own tables' and eponymous virtual
+    tables' names as they are declared, and a pragma function's as the query spells it."""
+    if action == READ:
+        if arg1 in REFUSED_TABLES or (database != "main" and database is not None):
+            return sqlite3.SQLITE_DENY
+        if arg2 == "file" and arg1.lower() == "pragma_database_list":
+            return sqlite3.SQLITE_IGNORE
+        return OK
+    if action == sqlite3.SQLITE_FUNCTION:
+        return sqlite3.SQLITE_DENY if (arg2 or "").lower() in REFUSED_FUNCTIONS else OK
+    if action == sqlite3.SQLITE_PRAGMA and (arg1 or "").lower() not in ALLOWED_PRAGMAS:
         return sqlite3.SQLITE_DENY
-    return sqlite3.SQLITE_OK
+    return OK
 
 
 PRINTF_SPEC = re.compile(r"%([-+ #!0,]*)(\*|\d*)(?:\.(\*|\d*))?(l{0,2})(.)", re.S)
@@ -124,9 +148,11 @@ def bounded_row(cursor, row):
     """The row factory: sqlite3.Row, as Datasette uses, counting what each cursor has returned."""
     state = _fetched
     if getattr(state, "cursor", None) is None or state.cursor() is not cursor:
-        state.cursor, state.bytes, state.cells = weakref.ref(cursor), 0, 0
+        # JSON objects repeat each column's name in every row: a 14 KB alias over 1,000 rows was 14 MB
+        names = sum(len(d[0]) for d in cursor.description or ())
+        state.cursor, state.bytes, state.cells, state.names = weakref.ref(cursor), 0, 0, names
     state.cells += len(row)
-    state.bytes += sum(len(value) for value in row if value.__class__ in (str, bytes))
+    state.bytes += state.names + sum(len(value) for value in row if value.__class__ in (str, bytes))
     if state.bytes > MAX_RESULT_BYTES or state.cells > MAX_RESULT_CELLS:
         raise ResultTooLarge(
             f"This query's result is too large for this site (more than {MAX_RESULT_CELLS:,} cells or "

@@ -8,7 +8,16 @@
    and a link that carries the query. The two SQL functions the server adds
    (plugins/forgiving_search.py's escape_fts, plugins/sql_functions.py's
    normalise_offence_code) are defined in the worker too, the same rules in JavaScript, so
-   the canned queries run unchanged. Nothing is fetched from any other host. */
+   the canned queries run unchanged. Nothing is fetched from any other host.
+
+   Brakes, since a link can carry any SQL to every reader who opens it (a full scan at 1M rows
+   downloaded 226 MB; an endless recursive CTE took chromium to 8 GB): each query has a time
+   limit, a cap on the bytes of the database it may fetch, and a cap on the rows it may return
+   (the section's data-time-limit-ms, data-max-bytes and data-max-rows, which static_site.py
+   writes; `_timelimit=` in the link may lower the time limit, as on the server). The worker
+   checks the time and the rows between rows; a single step that runs past the time limit (a
+   count over a huge join) is ended by stopping the worker. Each limit ends with a message
+   that says which was met and how to run the query on the downloaded database instead. */
 (function () {
   'use strict';
   var MAX_ROWS_SHOWN = 1000; /* as the server's max_returned_rows */
@@ -54,6 +63,51 @@
     db.create_function('normalise_offence_code', offenceCode);
     db.exec('pragma query_only = 1');
   };
+
+  /* The query, run in the worker one row at a time: stops at the row cap or the time limit. */
+  var RUN = function (db, args) {
+    var started = Date.now();
+    var stmt = db.prepare(args.sql);
+    try {
+      if (Object.keys(args.values).length) stmt.bind(args.values);
+      var values = [];
+      var stopped = null;
+      while (stmt.step()) {
+        if (values.length >= args.maxRows) { stopped = 'rows'; break; }
+        values.push(stmt.get());
+        if (Date.now() - started > args.timeMs) { stopped = 'time'; break; }
+      }
+      return { columns: stmt.getColumnNames(), values: values, stopped: stopped };
+    } finally {
+      stmt.free();
+    }
+  };
+
+  function limit(name, fallback) {
+    var value = Number(section.dataset[name]);
+    return value > 0 ? value : fallback;
+  }
+  var TIME_LIMIT_MS = limit('timeLimitMs', 20000);
+  var lowered = Number(params.get('_timelimit'));
+  if (lowered > 0 && lowered < TIME_LIMIT_MS) TIME_LIMIT_MS = lowered;
+  var MAX_BYTES = limit('maxBytes', 50 * 1024 * 1024);
+  var MAX_ROWS = limit('maxRows', 200000);
+  var LOCALLY = ' To run it in full, download the database (cautions.db, linked on the home page) and run ' +
+    'the query on your own computer, for example with the sqlite3 command or Datasette.';
+
+  function limitMessage(which) {
+    if (which === 'time') {
+      return 'The query was stopped after ' + (TIME_LIMIT_MS / 1000).toLocaleString('en-GB') +
+        ' seconds, the time limit for a query in your browser.' + LOCALLY;
+    }
+    if (which === 'bytes') {
+      var size = MAX_BYTES >= 1048576 ? Math.round(MAX_BYTES / 1048576) + ' MB' : Math.round(MAX_BYTES / 1024) + ' KB';
+      return 'The query was stopped: it needed more than ' + size + ' of the database, the most one query ' +
+        'may download to your browser.' + LOCALLY;
+    }
+    return 'The query was stopped at ' + MAX_ROWS.toLocaleString('en-GB') + ' rows, the most one query may ' +
+      'return in your browser; the rows so far are shown.' + LOCALLY;
+  }
 
   /* A table page's search and filters (its form sends ?_table=name&_search=...&_filter_column=...
      here) as SQL: the same question static_site.py's table_sql asks for a link. */
@@ -194,24 +248,61 @@
   var here = document.baseURI;
   var started = performance.now();
   var worker;
-  createDbWorker(
-    [{ from: 'inline', config: { serverMode: 'full', url: new URL(section.dataset.database, here).href,
-                                 requestChunkSize: Number(section.dataset.pageSize) } }],
-    new URL(section.dataset.worker, here).href,
-    new URL(section.dataset.wasm, here).href
-  ).then(function (w) {
+  var thread; /* the Worker itself, to stop it: createDbWorker makes it, and gives only a proxy */
+  var RealWorker = window.Worker;
+  window.Worker = function (url, options) { thread = new RealWorker(url, options); return thread; };
+  var creating;
+  try {
+    creating = createDbWorker(
+      [{ from: 'inline', config: { serverMode: 'full', url: new URL(section.dataset.database, here).href,
+                                   requestChunkSize: Number(section.dataset.pageSize) } }],
+      new URL(section.dataset.worker, here).href,
+      new URL(section.dataset.wasm, here).href,
+      MAX_BYTES
+    );
+  } finally {
+    window.Worker = RealWorker; /* createDbWorker calls new Worker() before its first await */
+  }
+  var finished = false;
+  var runaway = setTimeout(function () { /* one step past the time limit: the worker is busy, stop it */
+    if (finished) return;
+    finished = true;
+    if (thread) thread.terminate();
+    status(limitMessage('time'), 'error');
+    section.dataset.state = 'error';
+    section.dataset.limit = 'time';
+  }, TIME_LIMIT_MS + 2000);
+  creating.then(function (w) {
     worker = w;
     return worker.worker.evalCode('(' + WORKER_FUNCTIONS.toString() + ')(db);');
   }).then(function () {
-    return worker.db.exec(sql, values);
-  }).then(function (results) {
+    var args = { sql: sql, values: values, timeMs: TIME_LIMIT_MS, maxRows: MAX_ROWS };
+    return worker.worker.evalCode('return (' + RUN.toString() + ')(db, ' + JSON.stringify(args) + ');');
+  }).then(function (result) {
+    if (finished) return;
     var ms = Math.round(performance.now() - started);
     return worker.worker.getStats().then(function (stats) {
-      render(results.length ? results[results.length - 1] : null, names, values, stats, ms);
-      section.dataset.state = 'done';
+      if (finished) return;
+      finished = true;
+      clearTimeout(runaway);
+      render(result, names, values, stats, ms);
+      if (result.stopped) {
+        status(limitMessage(result.stopped), 'error');
+        section.dataset.limit = result.stopped;
+      }
+      section.dataset.state = result.stopped ? 'stopped' : 'done';
     });
   }).catch(function (error) {
-    status('The query failed: ' + (error && error.message ? error.message : String(error)), 'error');
+    if (finished) return;
+    finished = true;
+    clearTimeout(runaway);
+    var message = error && error.message ? error.message : String(error);
+    if (/disk I\/O error/i.test(message)) {
+      status(limitMessage('bytes'), 'error');
+      section.dataset.limit = 'bytes';
+    } else {
+      status('The query failed: ' + message, 'error');
+    }
     section.dataset.state = 'error';
   });
 })();

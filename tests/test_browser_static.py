@@ -6,7 +6,9 @@ Skipped without chromium or Playwright, as tests/test_browser.py is (failing whe
 """
 import asyncio
 import json
+import re
 import sqlite3
+import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -219,3 +221,45 @@ def test_a_table_pages_search_box_and_filters_are_answered_on_the_sql_page(page,
     assert page.locator("#sql-in-browser table.rows-and-columns tbody tr").count() == expected
     assert "match escape_fts('cannabis')" in page.locator(".CodeMirror").inner_text()
     assert page.errors == []
+
+
+# ---- the SQL page's brakes (issue 19) ---------------------------------------------------------
+
+def stopped_sql(page, url, sql, **extra):
+    """Open the SQL page with this query; (state, limit met, status message)."""
+    page.goto(f"{url}cautions/?" + urllib.parse.urlencode({"sql": sql, **extra}))
+    page.wait_for_selector("#sql-in-browser[data-state]", timeout=30_000)
+    section = page.locator("#sql-in-browser")
+    return section.get_attribute("data-state"), section.get_attribute("data-limit"), \
+        page.locator(".sql-status").inner_text()
+
+
+def test_a_runaway_query_is_stopped_at_the_time_limit_with_a_message(page, static):
+    """One step that never ends (a count over an endless recursive CTE): the worker is stopped
+    at the time limit (here lowered by the link's _timelimit, as on the server)."""
+    started = time.monotonic()
+    state, limit, message = stopped_sql(
+        page, static[0], "with recursive n(i) as (select 1 union all select i + 1 from n) select count(*) from n",
+        _timelimit="1500")
+    assert (state, limit) == ("error", "time") and "time limit" in message and "download the database" in message
+    assert time.monotonic() - started < 10
+
+
+def test_a_query_of_endless_rows_stops_at_the_row_cap_and_shows_what_it_has(page, static):
+    state, limit, message = stopped_sql(
+        page, static[0], "with recursive n(i) as (select 1 union all select i + 1 from n) select i from n")
+    assert (state, limit) == ("stopped", "rows") and "200,000 rows" in message, message
+    assert page.locator("#sql-in-browser table.rows-and-columns tbody tr").count() == 1000
+
+
+def test_a_query_that_reads_too_much_of_the_database_stops_at_the_byte_cap(page, static):
+    """The page's cap lowered to 256 KB (as if the database were a thousand times the sample): a
+    scan of every crime is stopped when it has fetched that much."""
+    def lower_cap(route):
+        response = route.fetch()
+        body = re.sub(r'data-max-bytes="\d+"', 'data-max-bytes="262144"', response.text())
+        route.fulfill(response=response, body=body)
+    page.route(re.compile(r".*/cautions/(index\.html)?\?sql=.*"), lower_cap)
+    state, limit, message = stopped_sql(page, static[0], "select count(*) from cautions where crime_reference like '%x%'")
+    assert (state, limit) == ("error", "bytes") and "more than 256 KB" in message, message
+    assert "the most one query may download" in message
