@@ -25,7 +25,7 @@ from collections import OrderedDict
 from datasette import hookimpl
 
 MIN_BYTES = 500
-KEPT, KEEP_MIN_BYTES, KEEP_MAX_BYTES = 16, 8 * 1024, 2 * 1024 * 1024
+KEPT, KEEP_MIN_BYTES, KEEP_MAX_BYTES = 8, 8 * 1024, 1024 * 1024  # at most about 11 MB held
 FLUSH_BYTES = 16 * 1024
 LEVEL = 6
 TYPES = (b"text/", b"application/json", b"application/javascript", b"application/x-javascript",
