@@ -114,6 +114,8 @@ def test_each_explorer_query_opened_by_a_plain_link_draws_its_chart(page, site, 
     """A link with no #fragment still opens on the query's datasette-vega chart, drawn with the
     settings in metadata.yml: the page puts them in the URL before datasette-vega reads it."""
     chart = fragment_settings(EXPLORERS[name]["fragment"])
+    fetched = []
+    page.on("request", lambda request: fetched.append(request.url) if ".json" in request.url else None)
     page.goto(f"{site}/cautions/{name}")
     page.wait_for_selector("form.datasette-vega")
     drawn = page.wait_for_selector("form.datasette-vega + div canvas, form.datasette-vega + div svg.marks",
@@ -132,6 +134,7 @@ def test_each_explorer_query_opened_by_a_plain_link_draws_its_chart(page, site, 
     assert page.locator(f'form.datasette-vega input[name="mark"][value="{chart["mark"]}"]').is_checked()
     assert page.locator('form.datasette-vega select[name="x_column"]').input_value() == chart["x_column"]
     assert page.locator('form.datasette-vega select[name="y_column"]').input_value() == chart["y_column"]
+    assert len(fetched) == 1, fetched  # the chart draws from the rows datasette-vega fetched for its columns
     assert page.errors == []
     screenshot(page, f"explorer-{name}")
 

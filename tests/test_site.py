@@ -272,6 +272,20 @@ async def test_each_explorer_page_sets_its_chart_when_opened_without_a_fragment(
     assert f'"{fragment}"'.replace("&", "\\u0026") in page
 
 
+
+@pytest.mark.asyncio
+async def test_datasette_vega_is_loaded_only_on_the_pages_that_draw_its_chart(site_client):
+    """Its script is 947 KB: only an explorer query's page (a `fragment:` chart) loads it and its
+    stylesheet; the home, database, table, search, row and headline pages do not (issue 21)."""
+    drawing = [f"/cautions/{name}" for name in EXPLORERS]
+    not_drawing = ["/", "/cautions", "/cautions/cautions", "/cautions/cautions?_search=cannabis",
+                   "/cautions/offence_codes", *(f"/cautions/{name}" for name in HEADLINES)]
+    for path in drawing + not_drawing:
+        page = (await site_client.get(path)).text
+        scripts = re.findall(r'<script src="[^"]*datasette-vega[^"]*"', page)
+        styles = re.findall(r'<link rel="stylesheet" href="[^"]*datasette_vega[^"]*"', page)
+        assert (len(scripts), len(styles)) == ((1, 1) if path in drawing else (0, 0)), path
+
 # ---- the home page ----------------------------------------------------------------------
 
 @pytest.mark.asyncio
