@@ -3,6 +3,7 @@
 
 Test modules import the fixtures they use: `from site_fixtures import site_client`.
 """
+import importlib.util
 import json
 import sqlite3
 import subprocess
@@ -19,6 +20,14 @@ ROOT = Path(__file__).resolve().parent.parent
 SERVE_SH = ROOT / "serve.sh"
 DATASETTE = Path(sys.executable).with_name("datasette")
 DATABASE = "cautions"
+
+
+def plugin(name):
+    """A module of plugins/ (a folder of plugin files, not a package), loaded by its path."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "plugins" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def site_metadata():

@@ -193,20 +193,27 @@ def test_inputs_that_once_crashed_the_build_are_read_or_refused(tmp_path, path):
     assert read_release(tmp_path, kind, path.read_bytes()) in ("loaded", "refused")
 
 
-def test_thousands_of_mutated_releases_are_each_read_or_refused_never_a_traceback(tmp_path):
+def read_each(tmp_path, cases, name):
+    """Each mutated release read as the build reads it -> ({'loaded': n, 'refused': n}, [crashes])."""
     outcomes, crashes = {"loaded": 0, "refused": 0}, []
-    for n, kind, data in mutants():
+    for n, kind, data in cases:
         folder = tmp_path / str(n)
         folder.mkdir()
         try:
             outcomes[read_release(folder, kind, data)] += 1
         except Exception as e:  # noqa: BLE001 - exactly what must never happen
-            kept = Path(tempfile.gettempdir()) / f"fuzz-crash-{SEED}-{n}-{kind}.csv"
+            kept = Path(tempfile.gettempdir()) / f"{name}-crash-{SEED}-{n}-{kind}.csv"
             kept.write_bytes(data)
-            crashes.append(f"{type(e).__name__}: {e} (input kept at {kept}; copy it to tests/bad_input/fuzz/)")
+            crashes.append(f"{type(e).__name__}: {e} (input kept at {kept}; copy it to tests/bad_input/fuzz/"
+                           f"{'counts_' if kind == 'counts' else ''}...)")
         for leftover in folder.iterdir():
             leftover.unlink()
         folder.rmdir()
+    return outcomes, crashes
+
+
+def test_thousands_of_mutated_releases_are_each_read_or_refused_never_a_traceback(tmp_path):
+    outcomes, crashes = read_each(tmp_path, mutants(), "fuzz")
     assert not crashes, f"{len(crashes)} of {CASES} mutated releases crashed the build:\n" + "\n".join(crashes[:10])
     assert outcomes["loaded"] > CASES // 20 and outcomes["refused"] > CASES // 20, outcomes  # the mutator bites
 
@@ -221,20 +228,7 @@ def cell_mutants():
 def test_releases_with_cells_changed_are_each_read_or_refused_never_a_traceback(tmp_path):
     """Cells, not bytes: every value the build decides on (outcome, date, code, description, count,
     reference, total) changed as a force's export or a person's hand changes it."""
-    outcomes, crashes = {"loaded": 0, "refused": 0}, []
-    for n, kind, data in cell_mutants():
-        folder = tmp_path / str(n)
-        folder.mkdir()
-        try:
-            outcomes[read_release(folder, kind, data)] += 1
-        except Exception as e:  # noqa: BLE001 - exactly what must never happen
-            kept = Path(tempfile.gettempdir()) / f"fuzz-cells-crash-{SEED}-{n}-{kind}.csv"
-            kept.write_bytes(data)
-            crashes.append(f"{type(e).__name__}: {e} (input kept at {kept}; copy it to tests/bad_input/fuzz/"
-                           f"{'counts_' if kind == 'counts' else ''}...)")
-        for leftover in folder.iterdir():
-            leftover.unlink()
-        folder.rmdir()
+    outcomes, crashes = read_each(tmp_path, cell_mutants(), "fuzz-cells")
     assert not crashes, (f"{len(crashes)} of {CELL_CASES} releases with changed cells crashed the build:\n"
                          + "\n".join(crashes[:10]))
     assert outcomes["loaded"] > CELL_CASES // 20 and outcomes["refused"] > CELL_CASES // 20, outcomes

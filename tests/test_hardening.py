@@ -6,7 +6,6 @@ Every attack runs against the real serve command (serve.sh) on 127.0.0.1, with a
 timeout, so a regression fails the test instead of hanging it.
 """
 import concurrent.futures
-import importlib.util
 import signal
 import sqlite3
 import threading
@@ -18,15 +17,8 @@ import urllib.request
 import pytest
 from datasette.app import Datasette
 
-from site_fixtures import ROOT, headline_queries, serve_settings, site_metadata
+from site_fixtures import ROOT, headline_queries, serve_settings, site_metadata, plugin
 from site_server import served
-
-
-def plugin(name):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "plugins" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 sqlite_limits = plugin("sqlite_limits")

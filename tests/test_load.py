@@ -7,7 +7,6 @@ server's inside are driven in-process, through the app's ASGI interface.
 """
 import asyncio
 import concurrent.futures
-import importlib.util
 import json
 import signal
 import socket
@@ -22,15 +21,8 @@ import pytest
 from datasette.app import Datasette
 
 import exports as exports_script
-from site_fixtures import ROOT, headline_queries, inspect_file, serve_settings, site_metadata
+from site_fixtures import ROOT, headline_queries, inspect_file, serve_settings, site_metadata, plugin
 from site_server import served
-
-
-def plugin(name):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "plugins" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 admission = plugin("admission")
