@@ -41,37 +41,33 @@ def main():
     # The start of a PDF: the build refuses it by its name before reading a byte.
     (HERE / "release.pdf").write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
 
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.title = "FOI 2017-123"
-    sheet.append(HEADER.split(","))
-    for row in ROWS:
-        sheet.append(row.split(","))
+    book, sheet = release_workbook("FOI 2017-123")
     book.create_sheet("Notes").append(["Figures extracted 20/04/2017"])
     book.save(HERE / "wrong_sheet.xlsx")
     hidden_content()
 
 
-def hidden_content():
-    """Spreadsheets that hide something (issue 18): a hidden sheet, a hidden row."""
+def release_workbook(title):
+    """A workbook whose first sheet, called `title`, holds the good release."""
     book = openpyxl.Workbook()
     sheet = book.active
-    sheet.title = "Cautions"
+    sheet.title = title
     sheet.append(HEADER.split(","))
     for row in ROWS:
         sheet.append(row.split(","))
+    return book, sheet
+
+
+def hidden_content():
+    """Spreadsheets that hide something (issue 18): a hidden sheet, a hidden row."""
+    book, sheet = release_workbook("Cautions")
     staff = book.create_sheet("Staff")
     for name, collar in [("Surname", "Collar number"), ("Hughes", "PC 4411"), ("Khan", "PC 4412")]:
         staff.append([name, collar])
     staff.sheet_state = "hidden"
     book.properties.creator = "make_files.py"
     book.save(HERE / "hidden_sheet.xlsx")
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.title = "Cautions"
-    sheet.append(HEADER.split(","))
-    for row in ROWS:
-        sheet.append(row.split(","))
+    book, sheet = release_workbook("Cautions")
     sheet.row_dimensions[3].hidden = True
     book.properties.creator = "make_files.py"
     book.save(HERE / "hidden_row.xlsx")
