@@ -214,7 +214,7 @@ def proposed(findings):
 
 def paste(release, findings):
     first = next((f for f in findings if f.column is not None), None)
-    review = ([f"# reviewed:   # instead of withholding, a finding you judge safe to publish:",
+    review = (["# reviewed:   # instead of withholding, a finding you judge safe to publish:",
                f"#   - {{column: {yaml_text(first.column)}, finding: {first.kind}, by: your name, on: yyyy-mm-dd, "
                "note: why it is safe}"] if first else [])
     return (f"look at each one (the file itself, not the site). Then decide, under release {release.get('id')} "

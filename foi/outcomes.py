@@ -139,17 +139,13 @@ def classify(value):
         if n not in HOME_OFFICE_OUTCOMES or number.group(2):
             return None
         why = f"default: Home Office outcome {n} ({HOME_OFFICE_OUTCOMES[n]})"
-        said = read_words(rest) if rest and _CAUTION_WORDS & set(rest.split()) else None
-        if n not in (2, 3):
-            return None if said or (rest and _CAUTION_WORDS & set(rest.split())) else (NOT_A_CAUTION, why)
+        if n not in (2, 3):  # not a caution, unless the words after the number say one
+            return None if _CAUTION_WORDS & set(rest.split()) else (NOT_A_CAUTION, why)
         offender = "youth" if n == 2 else "adult"
-        if rest and said is None and not set(rest.split()) <= {"youth", "adult", "caution"}:
+        said = read_words(rest) if rest else (None, None)  # the words after the number, read like any wording
+        if said is None or said[0] not in (None, offender) or said[1] in ("diversionary", "community"):
             return None
-        if said and said[0] not in (None, offender):
-            return None
-        kind = said[1] if said else None
-        if kind in ("diversionary", "community"):
-            return None
+        kind = said[1]
         return (f"{offender} {kind} caution" if kind else f"{offender} caution"), why
     words = set(text.replace("/", " ").split())
     if text == "offender given a caution":

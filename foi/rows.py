@@ -347,7 +347,7 @@ def decide_outcomes(db, staged, tally):
 def decide_values(db, staged, tally, lookup, descriptions):
     """Each distinct date and (code, description) of the release's cautions, cleaned once; the
     per-month summary counted from the combinations, without reading the rows again."""
-    loaded, release = staged.loaded, staged.loaded.release
+    release = staged.loaded.release
     bounds = Bounds.of(release)
     declared_offences = release.get("_offences") or {}
     dates, pairs = Tally.values(tally.dates), Tally.values(tally.offences)

@@ -24,7 +24,7 @@ def coarsen(db, staged, tally, lookup, quote, column_sql):
     and the distinct values counted again, so that no table (date_values among them) keeps its date.
     `reviewed: [{column: <area>, finding: small_numbers, ...}]` publishes them as released; withholding
     the area leaves nothing to coarsen. A release with no area is at force level: nothing to do."""
-    loaded, release = staged.loaded, staged.loaded.release
+    release = staged.loaded.release
     areas = {raw: header for raw, header in staged.extra.items() if header_key(header) in AREA_HEADERS}
     if not areas:
         return []

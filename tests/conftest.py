@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from site_metadata import metadata_without_story_tables  # noqa: F401 (also for other tests)
+from site_metadata import metadata_without_story_tables
 import build  # build.py: on the path through pyproject.toml's [tool.pytest.ini_options] pythonpath
 
 ROOT = Path(__file__).resolve().parent.parent
