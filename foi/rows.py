@@ -44,6 +44,8 @@ class Staged:
     date_columns: list = field(default_factory=list)  # the raw columns it is read from
     outcomes: dict = field(default_factory=dict)  # outcome value as given -> the kind it was read as
     kinds: list = field(default_factory=list)     # by id: each distinct (outcome, age group), decided
+    raw_columns: list = field(default_factory=list)  # the raw table's columns for the release's cells, in order
+    tally: "Tally" = None
 
     @property
     def date_header(self):
@@ -179,7 +181,10 @@ def stage(db, release, source, lookup, descriptions, show_progress):
                                "`unmatched_offences: keep`", line=table.header_line)
         names, (line_col, reason_col) = unique_column_names(headers, RAW_OWN_COLUMNS)
         raw = "raw_" + release["id"].replace("-", "_")
-        db[raw].create({line_col: int, **{n: str for n in names}, reason_col: str}, pk=line_col)
+        # every cell as read, in a temporary table the decisions are made from; keep_raw() writes the
+        # compact copy the database keeps, and the view of it named raw_<id>
+        db.execute(f"create temp table {quote(raw)} ({quote(line_col)} integer primary key, "
+                   f"{''.join(f'{quote(n)} text, ' for n in names)}{quote(reason_col)} text)")
         insert_sql = (f"insert into {quote(raw)} ({', '.join(map(quote, [*names, line_col]))}) "
                       f"values ({', '.join('?' * (len(names) + 1))})")  # each row's cells, then its line
         tally = Tally(found, dates.columns)
@@ -205,7 +210,8 @@ def stage(db, release, source, lookup, descriptions, show_progress):
     loaded.unmapped_columns = [h for i, h in enumerate(headers) if i not in mapped]
     staged = Staged(loaded, raw, line_col, reason_col, field_columns,
                     extra={names[i]: headers[i] for i in range(len(headers)) if i not in mapped},
-                    headers=headers, found=found, dates=dates, date_columns=[names[i] for i in dates.columns])
+                    headers=headers, found=found, dates=dates, date_columns=[names[i] for i in dates.columns],
+                    raw_columns=names, tally=tally)
     tally.finish()
     loaded.disclosure = disclosure.check_rows(db, staged, tally, watch, hidden, quote, notes)
     decide_outcomes(db, staged, tally)
@@ -667,6 +673,37 @@ def insert(db, staged, extra_columns, unique_references=True):
         check_references(db, loaded, column, unique_references)
     else:
         count_crimes(db, loaded)
+    keep_raw(db, staged)
+
+
+def keep_raw(db, staged):
+    """The release's original cells, as the database keeps them. A column the build decides from
+    (outcome, age group, offence code and description, the date) holds a handful of values over
+    and over: raw_<id>_cells stores each of its cells as the number of its value in raw_values (a
+    foreign key, so Datasette shows the value beside it); the other cells (the crime reference,
+    columns kept as given, rejected_reason) as written. The view raw_<id> puts the values back:
+    every original cell, readable and queryable by the same names as before."""
+    raw, line, tally = staged.raw, staged.line, staged.tally
+    cells = f"{raw}_cells"
+    if db.execute("select 1 from main.sqlite_master where name = ? collate nocase", [cells]).fetchone():
+        raise ReleaseError("data/manifest.yml", f"release {staged.loaded.release['id']!r} keeps its cells in {cells}, "
+                           "the name another release's table has", "give one of the two releases another `id:`")
+    coded = [*(staged.field_columns[f] for f in tally.fields), *staged.date_columns]
+    values = {v for pair in [*tally.kinds, *tally.offences] for v in pair} | {v for d in tally.dates for v in d}
+    db.execute("create table if not exists raw_values (id integer primary key, value text not null unique)")
+    db.conn.executemany("insert or ignore into raw_values (value) values (?)", [(v,) for v in sorted(values)])
+    columns = [line, *staged.raw_columns, staged.reason]
+    db.execute(f"create table {quote(cells)} (" + ", ".join(
+        f"{quote(c)} integer primary key" if c == line else f"{quote(c)} integer not null" if c in coded
+        else f"{quote(c)} text" for c in columns)
+        + "".join(f", foreign key ({quote(c)}) references raw_values(id)" for c in coded) + ")")
+    db.execute(f"insert into main.{quote(cells)} select " + ", ".join(
+        f"(select id from raw_values where value = r.{quote(c)})" if c in coded else f"r.{quote(c)}" for c in columns)
+        + f" from temp.{quote(raw)} r order by r.{quote(line)}")
+    db.execute(f"drop table temp.{quote(raw)}")
+    db.execute(f"create view {quote(raw)} as select " + ", ".join(
+        f"(select value from raw_values where id = c.{quote(c)}) as {quote(c)}" if c in coded else f"c.{quote(c)}"
+        for c in columns) + f" from {quote(cells)} c")
 
 
 def check_references(db, loaded, column, unique):
