@@ -650,6 +650,8 @@ def insert(db, staged, extra_columns, unique_references=True):
         cell = f"nullif(trim(r.{quote(raw_column)}, {WHITESPACE}), '')" if raw_column else "null"
         values[name] = casts[kind].format(cell) if raw_column else "null"
     before = db.execute("select count(*) from cautions").fetchone()[0]
+    if before:  # the reference alone is unique only within one release (check_references)
+        db.execute("drop index if exists idx_cautions_crime_reference")
     sql = f"""insert into cautions ({', '.join(f'[{c}]' for c in values)})
         select {', '.join(values.values())}
         from {quote(staged.raw)} r
@@ -689,9 +691,16 @@ def keep_raw(db, staged):
         raise ReleaseError("data/manifest.yml", f"release {staged.loaded.release['id']!r} keeps its cells in {cells}, "
                            "the name another release's table has", "give one of the two releases another `id:`")
     coded = [*(staged.field_columns[f] for f in tally.fields), *staged.date_columns]
-    values = {v for pair in [*tally.kinds, *tally.offences] for v in pair} | {v for d in tally.dates for v in d}
+    # the commonest values first: SQLite stores the numbers 0 and 1 in no bytes, up to 127 in one
+    rows = Counter()
+    kinds, dates, offences = Tally.values(tally.kinds), Tally.values(tally.dates), Tally.values(tally.offences)
+    for (ki, di, oi), (n, _) in tally.joint.items():
+        for value in (*kinds[ki], *dates[di], *offences[oi]):
+            rows[value] += n
     db.execute("create table if not exists raw_values (id integer primary key, value text not null unique)")
-    db.conn.executemany("insert or ignore into raw_values (value) values (?)", [(v,) for v in sorted(values)])
+    first = db.execute("select coalesce(max(id) + 1, 0) from raw_values").fetchone()[0]
+    db.conn.executemany("insert or ignore into raw_values (id, value) values (?, ?)", [
+        (first + i, value) for i, value in enumerate(sorted(rows, key=lambda v: (-rows[v], v)))])
     columns = [line, *staged.raw_columns, staged.reason]
     db.execute(f"create table {quote(cells)} (" + ", ".join(
         f"{quote(c)} integer primary key" if c == line else f"{quote(c)} integer not null" if c in coded
@@ -707,12 +716,19 @@ def keep_raw(db, staged):
 
 
 def check_references(db, loaded, column, unique):
-    """One row per crime: the unique index on (release, crime reference), made after each release.
-    When a reference repeats, making it fails, and only then are the repeated references counted."""
+    """One row per crime: the unique index on (release, crime reference), made after each release;
+    on the crime reference alone while cautions holds one release (the same rule, a third smaller:
+    the release's id is not repeated in every entry). When a reference repeats, making it fails,
+    and only then are the repeated references counted."""
     db.execute("drop index if exists idx_cautions_release_id_crime_reference")
+    db.execute("drop index if exists idx_cautions_crime_reference")
+    alone = db.execute("select release_id = ? from cautions order by id limit 1", [loaded.release["id"]]).fetchone()
     try:
-        db.execute(f"create {'unique' if unique else ''} index idx_cautions_release_id_crime_reference "
-                   "on cautions (release_id, crime_reference)")
+        if unique and alone and alone[0]:
+            db.execute("create unique index idx_cautions_crime_reference on cautions (crime_reference)")
+        else:
+            db.execute(f"create {'unique' if unique else ''} index idx_cautions_release_id_crime_reference "
+                       "on cautions (release_id, crime_reference)")
         if unique:
             return
     except sqlite3.IntegrityError:
@@ -738,6 +754,7 @@ def count_crimes(db, loaded):
     """A release of one row per offence or offender: the summaries the figures read count each crime
     once, by its first row (by month, type and group), and once for each offence code it has."""
     db.execute("drop index if exists idx_cautions_release_id_crime_reference")
+    db.execute("drop index if exists idx_cautions_crime_reference")
     db.execute("create index idx_cautions_release_id_crime_reference on cautions (release_id, crime_reference)")
     loaded.by_month.clear()
     loaded.by_code.clear()
