@@ -7,9 +7,12 @@ to disk with its same-site links made relative, so site/ works from any sub-path
     /                                  -> index.html
     /cautions                          -> cautions/index.html   (the SQL page: SQL in the browser)
     /cautions/rape_cautions            -> cautions/rape_cautions/index.html
-    /cautions/rape_cautions.json?_shape=array -> cautions/rape_cautions.json
+    /cautions/rape_cautions.json       -> cautions/rape_cautions.json   (the server's object form)
+    /cautions/rape_cautions.json?_shape=array -> cautions/rape_cautions.array.json
     /cautions/rape_cautions.csv        -> cautions/rape_cautions.csv
     /cautions/rape_cautions_rows.csv?_stream=on -> cautions/rape_cautions_rows.csv
+                                          (gzip-compressed, .csv.gz, past COMPRESS_ROWS_OVER rows:
+                                          every crime of a large release is mostly repeated text)
     /cautions/<table>                  -> cautions/<table>/index.html  (its first rows)
     /cautions/releases/<id>            -> cautions/releases/<id>/index.html
     /cautions.db                       -> cautions.db (the same bytes: already laid out for range reads)
@@ -27,7 +30,9 @@ import argparse
 import asyncio
 import contextlib
 import csv
+import gzip
 import html
+import io
 import json
 import os
 import re
@@ -55,6 +60,9 @@ SQL_PAGE_LIMITS = {"time-limit-ms": 20_000, "max-bytes": 50 * 1024 * 1024, "max-
 PRESENTATIONAL = {"_hide_sql", "_show_sql", "_dl", "_stream", "_size", "_shape", "_labels", "_json",
                   "_facet", "_facet_array", "_facet_date", "_nocount", "_nofacet", "_trace"}
 ATTRIBUTE = re.compile(r'''(<[a-zA-Z][^>]*?\s(?:href|src|action)=)("[^"]*"|'[^']*')''')
+# A figure's CSV of every crime with more rows than this is published compressed: at 1M rows the
+# whole table's was 218 MB, more than a third of the site beside the database; gzip makes it 12.5.
+COMPRESS_ROWS_OVER = 50_000
 CSS_URL = re.compile(r"url\((['\"]?)([^)'\"]+)\1\)")
 CSP_META = '<meta http-equiv="Content-Security-Policy" content="{}">'
 
@@ -119,7 +127,8 @@ class Site:
         self.queries = await self.ds.get_canned_queries(DATABASE, None)
         for name in self.queries:
             self.pages[f"/{DATABASE}/{name}"] = f"{DATABASE}/{name}/index.html"
-            self.files[f"/{DATABASE}/{name}.json?_shape=array"] = f"{DATABASE}/{name}.json"
+            self.files[f"/{DATABASE}/{name}.json"] = f"{DATABASE}/{name}.json"
+            self.files[f"/{DATABASE}/{name}.json?_shape=array"] = f"{DATABASE}/{name}.array.json"
             self.files[f"/{DATABASE}/{name}.csv"] = f"{DATABASE}/{name}.csv"
         for table in await db.table_names():
             self.tables[table] = await db.primary_keys(table)
@@ -143,9 +152,13 @@ class Site:
         kept = [(k, v) for k, v in pairs if k not in PRESENTATIONAL]
         if not kept and path in self.pages:
             return self.pages[path], []
+        def shape(query_pairs):  # JSON comes in the shape asked for: Datasette's object form, or an array
+            asked = dict(query_pairs)
+            return asked.get("_shape", "arrays"), asked.get("_nl", "")
         for key, file in self.files.items():
             key_path, _, key_query = key.partition("?")
-            if key_path == path and not kept:
+            if key_path == path and not kept and (not path.endswith(".json")
+                                                  or shape(urllib.parse.parse_qsl(key_query)) == shape(pairs)):
                 return file, []
         if path == f"/{DATABASE}" and any(k == "sql" for k, _ in pairs):
             return self.pages[path], pairs  # Datasette's own SQL link: the SQL page reads it
@@ -341,18 +354,40 @@ async def fetch(ds, path):
     return response
 
 
-def write_view_csv(database, view, destination):
+def write_view_csv(database, view, destination, compress_rows_over=COMPRESS_ROWS_OVER):
     """A view as the CSV Datasette streams for it (?_stream=on: its columns, then every row, written
     by Python's csv module as Datasette writes them), read straight from the database: through the
-    app, 10M rows took over an hour; this way, a minute."""
+    app, 10M rows took over an hour; this way, a minute. Over `compress_rows_over` rows it is
+    written gzip-compressed (the same bytes inside, no name or time in the header: the same file
+    from the same database) as destination + '.gz'. Returns whether it was compressed."""
     destination.parent.mkdir(parents=True, exist_ok=True)
-    with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as conn, \
-            open(destination, "w", encoding="utf-8", newline="") as out:
-        cursor = conn.execute(f"select * from {sqlite_name(view)}")
-        writer = csv.writer(out)
-        writer.writerow([d[0] for d in cursor.description])
-        while batch := cursor.fetchmany(10_000):
-            writer.writerows(batch)
+    with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as conn:
+        rows, = conn.execute(f"select count(*) from {sqlite_name(view)}").fetchone()
+        compress = rows > compress_rows_over
+        target = destination.with_name(destination.name + ".gz") if compress else destination
+        with open(target, "wb") as raw, \
+                (gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) if compress
+                 else contextlib.nullcontext(raw)) as binary, \
+                io.TextIOWrapper(binary, encoding="utf-8", newline="") as out:
+            cursor = conn.execute(f"select * from {sqlite_name(view)}")
+            writer = csv.writer(out)
+            writer.writerow([d[0] for d in cursor.description])
+            while batch := cursor.fetchmany(10_000):
+                writer.writerows(batch)
+    return compress
+
+
+GZ_DOWNLOAD = re.compile(r'(<a href="([^"]*\.csv\.gz)"[^>]*>[^<]*?as CSV)(</a>)')
+
+
+def compressed_download_text(text, site_dir):
+    """A link to a compressed CSV says so, with its size: the reader's computer opens it (a
+    double-click on Windows and macOS, gunzip elsewhere), but should know before downloading."""
+    def note(match):
+        file = next(site_dir.glob(f"{DATABASE}/{PurePosixPath(match.group(2)).name}"), None)
+        size = f", {file.stat().st_size / 1e6:,.1f} MB" if file else ""
+        return f"{match.group(1)}, compressed with gzip{size}{match.group(3)}"
+    return GZ_DOWNLOAD.sub(note, text)
 
 
 async def fetch_to_file(ds, path, destination):
@@ -378,7 +413,8 @@ async def fetch_to_file(ds, path, destination):
         raise PageFailed(f"{path} answered {status.get('code')}")
 
 
-async def publish(database, output, inspect_file=None, site_url=None, quiet=False):
+async def publish(database, output, inspect_file=None, site_url=None, quiet=False,
+                  compress_rows_over=COMPRESS_ROWS_OVER):
     started = time.monotonic()
     output = Path(output)
     if Path(database).stem != DATABASE:
@@ -391,6 +427,11 @@ async def publish(database, output, inspect_file=None, site_url=None, quiet=Fals
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
 
+    for path, file in list(site.files.items()):  # before the pages: their links name these files
+        if path.endswith("_rows.csv?_stream=on"):  # every crime behind a figure: straight from SQLite
+            if write_view_csv(database, path.split("?")[0].rsplit("/", 1)[-1][:-len(".csv")], tmp / file,
+                              compress_rows_over):
+                site.files[path] = file + ".gz"
     for path, file in site.pages.items():
         response = await fetch(ds, path)
         text = response.text
@@ -404,14 +445,12 @@ async def publish(database, output, inspect_file=None, site_url=None, quiet=Fals
         if path == f"/{DATABASE}/{name}" and name in site.tables:
             text = table_form(text, name)
         text = site.rewrite_html(text, path, file)
+        text = compressed_download_text(text, tmp)
         if csp:
             text = text.replace("<head>", "<head>\n    " + static_policy(csp), 1)
         write(tmp, file, text.encode("utf-8"))
     for path, file in site.files.items():
-        view = path.split("?")[0].rsplit("/", 1)[-1]
-        if path.endswith("_rows.csv?_stream=on"):  # every crime behind a figure: straight from SQLite
-            write_view_csv(database, view[:-len(".csv")], tmp / file)
-        else:
+        if not path.endswith("_rows.csv?_stream=on"):
             await fetch_to_file(ds, path, tmp / file)
 
     response = await ds.client.get("/-/this-page-is-not-on-the-site")
