@@ -308,6 +308,14 @@ def table_form(text, table):
     return text.replace(action, f'<form class="filters" action="/{DATABASE}" method="get">{hidden}', 1)
 
 
+def array_link_for_charts(text, array_url):
+    """datasette-vega draws from the page's first JSON export link with ?_shape=array added, which a
+    static host ignores: a hidden first link to the array file gives it the array, while the link a
+    reader sees keeps giving the server's object form."""
+    marker = '<p class="export-links">'
+    return text.replace(marker, f'{marker}<a href="{html.escape(array_url, quote=True)}" hidden></a>', 1)
+
+
 def canned_query_form(text, name, sql):
     """A canned query's parameter form, sent to the SQL page with the query's SQL: another value
     (q=cannabis) is answered in the browser, by the same SQL the server runs."""
@@ -444,6 +452,8 @@ async def publish(database, output, inspect_file=None, site_url=None, quiet=Fals
             text = canned_query_form(text, name, site.queries[name]["sql"])
         if path == f"/{DATABASE}/{name}" and name in site.tables:
             text = table_form(text, name)
+        if path == f"/{DATABASE}/{name}" and name in site.queries:
+            text = array_link_for_charts(text, f"/{DATABASE}/{name}.json?_shape=array")  # -> name.array.json
         text = site.rewrite_html(text, path, file)
         text = compressed_download_text(text, tmp)
         if csp:
