@@ -682,10 +682,12 @@ def keep_raw(db, staged):
     """The release's original cells, as the database keeps them. A column the build decides from
     (outcome, age group, offence code and description, the date) holds a handful of values over
     and over: raw_<id>_cells stores each of its cells as the number of its value in raw_values (a
-    foreign key, so Datasette shows the value beside it); the other cells (the crime reference,
-    columns kept as given, rejected_reason) as written. The view raw_<id> puts the values back:
+    foreign key, so Datasette shows the value beside it). A crime reference that cautions holds
+    exactly as written is stored as the number of that crime's row in cautions (its id), once;
+    any other (a rejected row's, one with spaces around it) as written, and so are the other
+    cells (columns kept as given, rejected_reason). The view raw_<id> puts the values back:
     every original cell, readable and queryable by the same names as before."""
-    raw, line, tally = staged.raw, staged.line, staged.tally
+    raw, line, tally, loaded = staged.raw, staged.line, staged.tally, staged.loaded
     cells = f"{raw}_cells"
     if db.execute("select 1 from main.sqlite_master where name = ? collate nocase", [cells]).fetchone():
         raise ReleaseError("data/manifest.yml", f"release {staged.loaded.release['id']!r} keeps its cells in {cells}, "
@@ -702,17 +704,31 @@ def keep_raw(db, staged):
     db.conn.executemany("insert or ignore into raw_values (id, value) values (?, ?)", [
         (first + i, value) for i, value in enumerate(sorted(rows, key=lambda v: (-rows[v], v)))])
     columns = [line, *staged.raw_columns, staged.reason]
+    reference, reason = staged.field_columns["crime_reference"], quote(staged.reason)
+    # The release's cautions were inserted in the order of their lines, with the ids after those of
+    # the releases before it; they are the raw rows with no rejected reason, when the counts agree.
+    last_id = db.execute("select max(id) from cautions").fetchone()[0] or 0
+    kept = db.execute(f"select count(*) from temp.{quote(raw)} where {reason} is null").fetchone()[0]
+    by_id = kept == loaded.rows_loaded
+    cell = {c: f"(select id from raw_values where value = r.{quote(c)})" for c in coded}
+    if by_id:
+        r = f"r.{quote(reference)}"
+        cell[reference] = (f"case when r.{reason} is null and {r} = trim({r}, {WHITESPACE}) "
+                           f"then {last_id - loaded.rows_loaded} + row_number() over "
+                           f"(partition by r.{reason} is null order by r.{quote(line)}) else {r} end")
     db.execute(f"create table {quote(cells)} (" + ", ".join(
         f"{quote(c)} integer primary key" if c == line else f"{quote(c)} integer not null" if c in coded
-        else f"{quote(c)} text" for c in columns)
+        else f"{quote(c)}" if c == reference and by_id else f"{quote(c)} text" for c in columns)  # a number or text
         + "".join(f", foreign key ({quote(c)}) references raw_values(id)" for c in coded) + ")")
-    db.execute(f"insert into main.{quote(cells)} select " + ", ".join(
-        f"(select id from raw_values where value = r.{quote(c)})" if c in coded else f"r.{quote(c)}" for c in columns)
-        + f" from temp.{quote(raw)} r order by r.{quote(line)}")
+    db.execute(f"insert into main.{quote(cells)} select " + ", ".join(cell.get(c, f"r.{quote(c)}") for c in columns)
+               + f" from temp.{quote(raw)} r order by r.{quote(line)}")
     db.execute(f"drop table temp.{quote(raw)}")
+    shown = {c: f"(select value from raw_values where id = c.{quote(c)})" for c in coded}
+    if by_id:
+        shown[reference] = (f"case when typeof(c.{quote(reference)}) = 'integer' then (select crime_reference "
+                            f"from cautions where id = c.{quote(reference)}) else c.{quote(reference)} end")
     db.execute(f"create view {quote(raw)} as select " + ", ".join(
-        f"(select value from raw_values where id = c.{quote(c)}) as {quote(c)}" if c in coded else f"c.{quote(c)}"
-        for c in columns) + f" from {quote(cells)} c")
+        f"{shown[c]} as {quote(c)}" if c in shown else f"c.{quote(c)}" for c in columns) + f" from {quote(cells)} c")
 
 
 def check_references(db, loaded, column, unique):
