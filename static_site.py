@@ -169,8 +169,8 @@ class Site:
             if name in self.queries:  # a canned query with other parameters
                 params = [(k, v) for k, v in kept if not k.startswith("_")]
                 return self.pages[f"/{DATABASE}"], [("sql", self.queries[name]["sql"]), *params]
-            if name in self.tables:
-                return self.pages[f"/{DATABASE}"], [("sql", self.table_sql(name, kept))]
+            if name in self.tables:  # the SQL page asks it as SQL (static/sql-in-browser.js's tableSql)
+                return self.pages[f"/{DATABASE}"], [("_table", name), *kept]
         if len(parts) == 4 and parts[1] == DATABASE and tilde_decode(parts[2]) in self.tables:
             table, row = tilde_decode(parts[2]), parts[3]
             pks = self.tables[table] or ["rowid"]
@@ -188,37 +188,6 @@ class Site:
             if config.get("fts_table"):
                 found[table] = [config["fts_table"], config.get("fts_pk", "rowid")]
         return found
-
-    def table_sql(self, table, pairs):
-        """A table page's filters, search and sort (the simple ones) as SQL."""
-        where, order = [], ""
-        config = self.ds.table_metadata(DATABASE, table) or {}
-        for key, value in pairs:
-            if key == "_search" and config.get("fts_table"):
-                fts, pk = config["fts_table"], config.get("fts_pk", "rowid")
-                where.append(f"{sqlite_name(pk)} in (select rowid from {sqlite_name(fts)} where "
-                             f"{sqlite_name(fts)} match escape_fts({sqlite_quote(value)}))")
-            elif key in ("_sort", "_sort_desc"):
-                order = f" order by {sqlite_name(value)}" + (" desc" if key == "_sort_desc" else "")
-            elif not key.startswith("_"):
-                column, _, op = key.partition("__")
-                if op in ("", "exact"):
-                    where.append(f"{sqlite_name(column)} = {sqlite_quote(value)}")
-                elif op == "not":
-                    where.append(f"{sqlite_name(column)} != {sqlite_quote(value)}")
-                elif op == "contains":
-                    where.append(f"{sqlite_name(column)} like {sqlite_quote('%' + value + '%')}")
-                elif op == "isnull":
-                    where.append(f"{sqlite_name(column)} is null")
-                elif op == "notnull":
-                    where.append(f"{sqlite_name(column)} is not null")
-                elif op in ("gt", "gte", "lt", "lte"):
-                    sign = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}[op]
-                    where.append(f"{sqlite_name(column)} {sign} {sqlite_quote(value)}")
-        sql = f"select * from {sqlite_name(table)}"
-        if where:
-            sql += " where " + " and ".join(where)
-        return sql + order + " limit 1001"
 
     def local_url(self, url, page_path, page_file):
         """A URL as a page gives it -> the URL on the static site, relative to page_file."""
@@ -298,14 +267,18 @@ def sql_page_html(text, site, page_file):
     return text.replace("</head>", scripts, 1)
 
 
-def table_form(text, table):
+def table_form(text, table, sql_page):
     """A table page's search box and filters, sent to the SQL page with the table's name: the
-    page there (static/sql-in-browser.js) asks the same question as SQL and answers it."""
+    page there (static/sql-in-browser.js) asks the same question as SQL and answers it. The
+    same script, first in the page's head, sends an address with filters there too (a shared
+    link to cautions/cautions/?offence_group=...), before the page's unfiltered rows are shown."""
     action = f'<form class="filters" action="/{DATABASE}/{tilde_encode(table)}" method="get">'
-    if action not in text:
-        return text
-    hidden = f'<input type="hidden" name="_table" value="{html.escape(table, quote=True)}">'
-    return text.replace(action, f'<form class="filters" action="/{DATABASE}" method="get">{hidden}', 1)
+    if action in text:
+        hidden = f'<input type="hidden" name="_table" value="{html.escape(table, quote=True)}">'
+        text = text.replace(action, f'<form class="filters" action="/{DATABASE}" method="get">{hidden}', 1)
+    script = (f'<script src="/{SQL_PAGE_SCRIPT}" data-sql-page="{html.escape(sql_page, quote=True)}" '
+              f'data-table="{html.escape(table, quote=True)}" data-keep="{",".join(sorted(PRESENTATIONAL))}"></script>')
+    return text.replace("<head>", "<head>\n    " + script, 1)
 
 
 def array_link_for_charts(text, array_url):
@@ -451,7 +424,7 @@ async def publish(database, output, inspect_file=None, site_url=None, quiet=Fals
                 and re.search(r"(?<![:\w]):[A-Za-z_]\w*", site.queries[name]["sql"]):
             text = canned_query_form(text, name, site.queries[name]["sql"])
         if path == f"/{DATABASE}/{name}" and name in site.tables:
-            text = table_form(text, name)
+            text = table_form(text, name, site.relative(site.pages[f"/{DATABASE}"], file))
         if path == f"/{DATABASE}/{name}" and name in site.queries:
             text = array_link_for_charts(text, f"/{DATABASE}/{name}.json?_shape=array")  # -> name.array.json
         text = site.rewrite_html(text, path, file)

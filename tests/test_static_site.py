@@ -187,8 +187,10 @@ def test_nothing_is_loaded_from_another_host(site_dir):
 
 
 def test_links_the_static_files_cannot_answer_become_sql_in_the_browser(site_dir):
-    """A filtered table, a row, a canned query with other parameters: each becomes the SQL page
-    with the query as SQL. Datasette's own ?sql= links keep their query string as it was."""
+    """A filtered table, a row, a canned query with other parameters: each becomes the SQL page.
+    A table's filters go there as they are, with the table's name (the SQL page asks them as SQL:
+    one implementation of table filters, static/sql-in-browser.js's); a row and a canned query
+    go as SQL. Datasette's own ?sql= links keep their query string as it was."""
     site = static_site.Site.__new__(static_site.Site)
     site.pages = {"/cautions": "cautions/index.html", "/cautions/releases": "cautions/releases/index.html"}
     site.files = {}
@@ -200,12 +202,24 @@ def test_links_the_static_files_cannot_answer_become_sql_in_the_browser(site_dir
     assert site.local_url("/cautions/releases?_hide_sql=1", "/cautions/rape_cautions", page) == "../releases/"
     assert site.local_url("/cautions/search_cautions?q=cannabis", "/", page) == \
         "../?sql=select+%3Aq&q=cannabis"
-    filtered = site.local_url("/cautions/releases?is_sample=1", "/", page)
-    assert urllib.parse.parse_qs(urllib.parse.urlsplit(filtered).query)["sql"] == [
-        """select * from "releases" where "is_sample" = '1' limit 1001"""]
+    filtered = site.local_url("/cautions/releases?is_sample=1&_sort_desc=id&_facet=kind", "/", page)
+    assert filtered == "../?_table=releases&is_sample=1&_sort_desc=id"
     row = site.local_url("/cautions/cautions/7", "/", page)
     assert urllib.parse.parse_qs(urllib.parse.urlsplit(row).query)["sql"] == [
         """select * from "cautions" where "rowid" = '7'"""]
+
+
+def test_a_table_page_sends_an_address_with_filters_to_the_sql_page(site_dir):
+    """Its file holds the unfiltered rows: the SQL page's script, first in its head (before any
+    row is shown), sends ?offence_group=... there with the table's name (test_browser_static.py
+    follows such a link in chromium)."""
+    page = (site_dir / "cautions" / "cautions" / "index.html").read_text(encoding="utf-8")
+    head = page[:page.index("</head>")]
+    script = re.search(r'<script src="([^"]+sql-in-browser\.js)" data-sql-page="([^"]+)" data-table="cautions" '
+                       r'data-keep="([^"]+)"></script>', head)
+    assert script and head.index(script.group(0)) < head.index("<link")
+    assert script.group(1) == "../../static/sql-in-browser.js" and script.group(2) == "../"
+    assert set(script.group(3).split(",")) == static_site.PRESENTATIONAL
 
 
 def test_the_static_pages_are_those_the_server_renders(site_dir):
