@@ -284,7 +284,7 @@ def check_rows(db, staged, tally, watch, hidden, quote, table_notes=()):
                     "offence_description": {k[1] for k in tally.offences}}
     fields = {i: f for f, i in staged.found.items()}
     names = [d[0] for d in db.execute(f"select * from {raw} limit 0").description  # a temporary table
-             if d[0] not in (staged.line, staged.reason)]
+             if d[0] not in (staged.line, staged.reason, staged.combination)]
     findings = []
     first_line, last_line = db.execute(f"select min({line}), max({line}) from {raw}").fetchone()
 
