@@ -22,11 +22,20 @@ REPLIES_SQL = """select authority, status, refusal, total, rate_per_1000_crimes,
 from replies where request_id = ? order by authority"""
 
 
+STATUSES = ("answered", "partial", "refused", "no reply")  # foi.schema.REPLY_STATUSES, in the page's order
+STATUS_WORDS = {"answered": "answered", "partial": "partial answer"}  # the chart's key to its colours
+
+
+def refusal_words(refusal):
+    """'s.12 (cost)' -> 's.12 cost': the section a refusal cites, in one pair of brackets."""
+    return " ".join((refusal or "").replace("(", " ").replace(")", " ").split())
+
+
 def no_figure_note(reply):
     """What a reply without a total says where its bar would be: 'refused (s.12 cost)', 'no reply'."""
     status = reply["status"]
     if status == "refused":
-        reason = (reply["refusal"] or "").replace("(", "").replace(")", "").strip()
+        reason = refusal_words(reply["refusal"])
         return f"refused ({reason})" if reason else "refused"
     if status == "partial":
         return "answered in part, with no total"
@@ -37,7 +46,10 @@ def chart_rows(replies, link_of, colours):
     """The ranked chart's rows (foi.charts.ranked_bars_html): a bar for each reply with a total,
     then a labelled row for each refusal and non-reply."""
     totals = {r["authority"]: r["total"] for r in replies}
-    by_name = {r["authority"]: r for r in replies}
+    # refusals before non-replies, each alphabetical, after every total (ranked() keeps this order)
+    in_order = sorted(replies, key=lambda r: (STATUSES.index(r["status"]) if r["status"] in STATUSES else 9,
+                                              r["authority"]))
+    by_name = {r["authority"]: r for r in in_order}
     rows = []
     for name in ranked(list(by_name), totals):
         reply = by_name[name]
@@ -53,8 +65,7 @@ def chart_rows(replies, link_of, colours):
 
 def summary(request_row, replies):
     """The counts the page states, from the replies themselves."""
-    count = {status: sum(1 for r in replies if r["status"] == status)
-             for status in ("answered", "partial", "refused", "no reply")}
+    count = {status: sum(1 for r in replies if r["status"] == status) for status in STATUSES}
     return {"authorities": len(replies), **{k.replace(" ", "_"): v for k, v in count.items()},
             "late": sum(1 for r in replies if r["late"]),
             "refusals": [r for r in replies if r["status"] == "refused"],
@@ -84,7 +95,8 @@ def extra_template_vars(template, database, table, request, datasette):
             return table_url + "?" + urllib.parse.urlencode({"request_id": chosen["id"], "authority": reply["authority"]})
 
         declared = datasette.plugin_config("category-colours") or {}
-        colours = colour_map("status", ["answered", "partial"], declared)
+        colours = colour_map("status", list(STATUS_WORDS), declared)
+        shown = {r["status"] for r in replies if r["total"] is not None}
         return {"replies_request": {
             "request": chosen,
             "others": [{**r, "url": table_url + "?" + urllib.parse.urlencode({"request_id": r["id"]})}
@@ -93,6 +105,8 @@ def extra_template_vars(template, database, table, request, datasette):
             "chart": ranked_bars_html(chart_rows(replies, link_of, colours),
                                       "Each force's total, largest first"),
             "link_of": link_of,
+            "refusal_words": refusal_words,
+            "key": [(STATUS_WORDS[s], colours[s]) for s in STATUS_WORDS if s in shown],
             "query_url": lambda name: datasette.urls.database(database) + f"/{name}?"
                                       + urllib.parse.urlencode({"request_id": chosen["id"]}),
         }}

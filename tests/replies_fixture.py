@@ -16,6 +16,8 @@ ROOT = Path(__file__).resolve().parent.parent
 FORCES = ROOT / "data" / "reference" / "forces.csv"
 REQUEST_ID = "test-all-forces"
 SQL_TYPES = {str: "TEXT", int: "INTEGER", float: "REAL"}
+# The section each refusal cites, as the manifest gives it, and as the page writes it.
+REFUSALS = {"s.12 (cost)": "s.12 cost", "s.14 (vexatious)": "s.14 vexatious"}
 
 
 def forces():
