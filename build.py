@@ -140,8 +140,7 @@ def build(manifest_path, output, metadata_path, show_progress=False, strict=Fals
         db["releases"].insert_all([release.releases_row() for release in loaded])
         db["releases"].insert_all([replies.releases_row_without_file(r, RELEASES_COLUMNS)  # refusals, non-replies
                                    for r in manifest["releases"] if r.get("status") in replies.NO_FILE])
-        db["story_releases"].insert_all([{"release_id": i} for i in replies.story_release_ids(headline_queries, with_files)],
-                                        pk="release_id", columns={"release_id": str})
+        replies.write_story_releases(db, replies.story_release_ids(headline_queries, with_files))
         db["disclosure"].insert_all([f.row(release.release["id"]) for release in loaded for f in release.disclosure])
         finish(db, headline_queries, loaded, descriptions)
         requests = replies.write(db, manifest_path, manifest)

@@ -249,9 +249,15 @@ def check_replies(path, releases, requests, lines):
             release["status"] = "answered"
 
 
+REFERENCE = Path(__file__).resolve().parent.parent / "data" / "reference"
+REFERENCE_FILES = {"forces": "forces.csv", "bank_holidays": "bank_holidays_england_wales.csv"}
+
+
 def reference(path, manifest, name):
-    default = {"forces": "reference/forces.csv", "bank_holidays": "reference/bank_holidays_england_wales.csv"}[name]
-    return Path(path).parent / (manifest.get(name) or default)
+    """A national reference table: the manifest's own (`forces:`, `bank_holidays:`, beside it), or this
+    repository's data/reference/."""
+    given = manifest.get(name)
+    return Path(path).parent / str(given) if given else REFERENCE / REFERENCE_FILES[name]
 
 
 def releases_row_without_file(release, columns):
@@ -423,3 +429,15 @@ def story_release_ids(headline_queries, releases):
              for f in (q.get("published") or []) if isinstance(f, dict)} & ids
     rows = {r["id"] for r in releases if r.get("kind") == "rows"}
     return sorted(named & rows) or sorted(r["id"] for r in releases if r["id"] in rows and not r.get("request"))
+
+
+def write_story_releases(db, ids):
+    """The table story_releases: each story release with the first and last id of its crimes in
+    `cautions` (one INSERT ... SELECT per release, so one run of ids; checked here)."""
+    db["story_releases"].create({"release_id": str, "first_id": int, "last_id": int}, pk="release_id")
+    for release_id in ids:
+        first, last, n = db.execute("select min(id), max(id), count(*) from cautions where release_id = ?",
+                                    [release_id]).fetchone()
+        if n and last - first + 1 != n:
+            raise RuntimeError(f"the crimes of {release_id} are not one run of ids in cautions")
+        db["story_releases"].insert({"release_id": release_id, "first_id": first, "last_id": last})
