@@ -9,14 +9,13 @@ The page is served by serve.sh from the shipped build with a 43-force test reque
 UPDATE_DOCS_SCREENSHOTS=1 (`make screenshots`).
 """
 import json
-import shutil
 import urllib.request
 
 import build
 import pytest
 
 from replies_fixture import REFUSALS, REQUEST_ID, add_round_robin
-from site_fixtures import headline_queries
+from site_fixtures import headline_queries, rows
 from site_server import served
 from test_browser import AXE, DOCS, UPDATE_DOCS, chromium, open_at, screenshot
 
@@ -91,9 +90,41 @@ def test_the_ranked_chart_has_a_labelled_row_for_every_force_and_no_label_overla
             assert row["href"], f"{row['text']} does not link to its reply"
         assert "refused (s.12 cost)" in [r["note"] for r in rows]
         assert page.evaluate("document.documentElement.scrollWidth") <= width
-        path = screenshot(page, f"replies-{width}")
-        if UPDATE_DOCS:
-            shutil.copyfile(path, DOCS / f"screenshot-replies-{width}.png")
+        screenshot(page, f"replies-43-forces-{width}")
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def shipped_site(sample_db):
+    """The shipped build as `make serve` serves it, with the sample round robin."""
+    with served(sample_db) as url:
+        yield url
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_shipped_round_robin_page_names_its_refusal_and_ranks_every_force(browser, shipped_site, sample_db, width):
+    """The sample round robin as a reader sees it: every force the request went to is a row, the
+    forces with a total ranked first, the refusing force named above the chart and labelled in it,
+    no label overlapping another. Its screenshots are the README's (docs/)."""
+    replies = rows(sample_db, "select * from replies where request_id = (select id from requests order by sent desc, id desc limit 1)")
+    context, page = open_at(browser, width, shipped_site + "/cautions/replies")
+    try:
+        drawn = page.evaluate(BOXES, ".round-robin .ranked-bars > li")
+        assert sorted(r["text"] for r in drawn) == sorted(r["authority"] for r in replies)
+        assert all(not overlap(a["label"], b["label"]) for i, a in enumerate(drawn) for b in drawn[i + 1:])
+        refused = [r for r in replies if r["status"] == "refused"]
+        assert refused
+        for reply in refused:
+            assert reply["authority"] in page.locator(".round-robin .refusals").inner_text()
+            row = next(r for r in drawn if r["text"] == reply["authority"])
+            assert row["bar"] is None and row["note"].startswith("refused")
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        screenshot(page, f"replies-{width}")
+        if UPDATE_DOCS:  # the page down to the end of the chart: the table beneath is Datasette's own
+            end = page.evaluate("document.querySelector('.round-robin').getBoundingClientRect().bottom + scrollY")
+            page.screenshot(path=str(DOCS / f"screenshot-replies-{width}.png"), full_page=True,
+                            clip={"x": 0, "y": 0, "width": width, "height": end + 16})
     finally:
         context.close()
 
