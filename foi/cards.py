@@ -67,7 +67,7 @@ def label_measure(draw):
     return lambda text: draw.textlength(str(text), font=font(LABEL_SIZE))
 
 
-def chart_layout(draw, box, columns, rows, declared):
+def chart_layout(draw, box, columns, rows):
     """Where the breakdown goes in `box`: upright bars when each label fits under its bar, else
     horizontal bars, ranked (foi.charts.lies_down, the page's rule). A dict: `lies_down`, `xs` in
     drawing order, `labels` (each with its `lines` and `box`), the plot's edges and the legend's top."""
@@ -94,7 +94,7 @@ def bars(draw, box, columns, rows, declared):
     left, top, right, bottom = box
     y_col, x_col, colour_col, xs, series, totals = chart_shape(columns, rows)
     colours = colour_map(colour_col, series, declared) if colour_col else {}
-    layout = chart_layout(draw, box, columns, rows, declared)
+    layout = chart_layout(draw, box, columns, rows)
     peak = max(totals.values()) or 1
     if layout["lies_down"]:
         for placed in layout["labels"]:

@@ -1,6 +1,8 @@
-"""What a chart of a headline figure is made of, for the page's SVG (plugins/headline_chart.py) and
-the figure's link-preview card (foi/cards.py) alike: the breakdown's shape and each category's colour,
-which metadata.yml declares once (`plugins: category-colours:`)."""
+"""What a chart is made of, for the page's drawing (plugins/headline_chart.py, plugins/replies_page.py)
+and the figure's link-preview card (foi/cards.py) alike: the breakdown's shape, each category's colour,
+which metadata.yml declares once (`plugins: category-colours:`), and the one rule that decides
+whether its bars stand upright or lie down, ranked, so that labels never collide (lies_down())."""
+from markupsafe import Markup, escape
 
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#332288", "#000000"]
 
@@ -188,8 +190,6 @@ def ranked_bars_html(rows, label, css_class=""):
     colour)] drawn end to end with `value_text` after them, or `note` (e.g. "refused (s.12 cost)")
     written where the bar would be: a row without a figure is never drawn as a zero bar.
     `label` names the list for a screen reader. static/site.css lays the rows out."""
-    from markupsafe import Markup, escape
-
     def total(row):
         return sum(value or 0 for _, value, _ in row.get("segments") or [])
 

@@ -63,7 +63,7 @@ def chart_rows(replies, link_of, colours):
     return rows
 
 
-def summary(request_row, replies):
+def summary(replies):
     """The counts the page states, from the replies themselves."""
     count = {status: sum(1 for r in replies if r["status"] == status) for status in STATUSES}
     return {"authorities": len(replies), **{k.replace(" ", "_"): v for k, v in count.items()},
@@ -101,7 +101,7 @@ def extra_template_vars(template, database, table, request, datasette):
             "request": chosen,
             "others": [{**r, "url": table_url + "?" + urllib.parse.urlencode({"request_id": r["id"]})}
                        for r in requests if r is not chosen],
-            "summary": summary(chosen, replies),
+            "summary": summary(replies),
             "chart": ranked_bars_html(chart_rows(replies, link_of, colours),
                                       "Each force's total, largest first"),
             "link_of": link_of,

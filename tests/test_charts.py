@@ -124,7 +124,7 @@ def test_the_cards_ranked_rows_for_43_forces_never_overlap_and_say_how_many_are_
 def test_the_cards_chart_layout_keeps_every_label_apart(labels, lying):
     """Whichever way the card's chart is drawn, its labels' boxes do not overlap."""
     breakdown = [{"area": label, "cautions": 10 + i} for i, label in enumerate(labels)]
-    layout = cards.chart_layout(card_drawing(), CARD_BOX, ["area", "cautions"], breakdown, {})
+    layout = cards.chart_layout(card_drawing(), CARD_BOX, ["area", "cautions"], breakdown)
     assert layout["lies_down"] is lying
     assert apart([p["box"] for p in layout["labels"]])
 
