@@ -15,7 +15,7 @@ import build
 import pytest
 
 from replies_fixture import REFUSALS, REQUEST_ID, add_round_robin
-from site_fixtures import headline_queries, rows
+from site_fixtures import ROOT, headline_queries, plugin, rows, site_metadata
 from site_server import served
 from test_browser import AXE, DOCS, UPDATE_DOCS, chromium, open_at, screenshot
 
@@ -188,3 +188,39 @@ def test_the_replies_canned_queries_serve_43_rows(site):
     for name in ("replies_ranked_by_total", "replies_ranked_by_rate"):
         with urllib.request.urlopen(f"{site}/cautions/{name}.json?request_id={REQUEST_ID}&_shape=array") as r:
             assert len(json.load(r)) == 43
+
+
+MERSEYSIDE = ["Liverpool South", "Liverpool North", "Sefton", "Wirral", "Knowsley", "St Helens"]
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_headline_chart_of_long_neighbouring_names_keeps_its_labels_apart(browser, width):
+    """A figure's breakdown by 'Liverpool South', 'Liverpool North' and four more places, drawn by
+    plugins/headline_chart.py and laid out by static/site.css: upright bars on a wide screen,
+    ranked rows on a phone, and at either width no label overlaps another."""
+    chart = plugin("headline_chart")
+    breakdown = [{"area": area, "caution_type": kind, "cautions": 5 + 3 * i + j}
+                 for i, area in enumerate(MERSEYSIDE) for j, kind in enumerate(["Adult simple caution", "Youth simple caution"])]
+    drawn = chart.chart_html(["area", "caution_type", "cautions"], breakdown,
+                             declared=site_metadata()["plugins"]["category-colours"])
+    css = (ROOT / "static" / "site.css").read_text()
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    try:
+        page.set_content(f'<html lang="en"><head><style>{css}</style></head><body><main class="content">'
+                         f'<figure class="headline-chart">{drawn}</figure></main></body></html>')
+        if width >= 640:
+            assert page.locator("svg.chart-wide").is_visible() and not page.locator("ol.chart-narrow").is_visible()
+            labels = page.evaluate("[...document.querySelectorAll('svg.chart-wide text.x-label')]"
+                                   ".map(t => { const r = t.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })")
+        else:
+            assert page.locator("ol.chart-narrow").is_visible() and not page.locator("svg.chart-wide").is_visible()
+            rows = page.evaluate(BOXES, "ol.chart-narrow > li")
+            assert [r["text"] for r in rows] == list(reversed(MERSEYSIDE))  # largest first
+            labels = [r["label"] for r in rows]
+        assert len(labels) == len(MERSEYSIDE)
+        assert all(box[0] >= 0 and box[2] <= width for box in labels)
+        assert all(not overlap(a, b) for i, a in enumerate(labels) for b in labels[i + 1:])
+        screenshot(page, f"merseyside-chart-{width}")
+    finally:
+        context.close()
