@@ -106,9 +106,12 @@ def shipped_site(sample_db):
 def test_the_shipped_round_robin_page_names_its_refusal_and_ranks_every_force(browser, shipped_site, sample_db, width):
     """The sample round robin as a reader sees it: every force the request went to is a row, the
     forces with a total ranked first, the refusing force named above the chart and labelled in it,
-    no label overlapping another. Its screenshots are the README's (docs/)."""
+    no label overlapping another; each bar as long as its total says, under the site's own
+    Content-Security-Policy. Its screenshots are the README's (docs/)."""
     replies = rows(sample_db, "select * from replies where request_id = (select id from requests order by sent desc, id desc limit 1)")
-    context, page = open_at(browser, width, shipped_site + "/cautions/replies")
+    context = browser.new_context(viewport={"width": width, "height": 900})  # the CSP kept
+    page = context.new_page()
+    page.goto(shipped_site + "/cautions/replies")
     try:
         drawn = page.evaluate(BOXES, ".round-robin .ranked-bars > li")
         assert sorted(r["text"] for r in drawn) == sorted(r["authority"] for r in replies)
@@ -119,6 +122,11 @@ def test_the_shipped_round_robin_page_names_its_refusal_and_ranks_every_force(br
             assert reply["authority"] in page.locator(".round-robin .refusals").inner_text()
             row = next(r for r in drawn if r["text"] == reply["authority"])
             assert row["bar"] is None and row["note"].startswith("refused")
+        bars = [(r["value"], r["bar"][2] - r["bar"][0]) for r in drawn if r["bar"]]
+        peak_value, peak_length = bars[0]
+        assert peak_length > 50
+        for value, length in bars:
+            assert length == pytest.approx(peak_length * value / peak_value, abs=1.5)
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         screenshot(page, f"replies-{width}")
         if UPDATE_DOCS:  # the page down to the end of the chart: the table beneath is Datasette's own
