@@ -32,7 +32,7 @@ import sqlite_utils
 import yaml
 
 from foi import (cards as card_pictures, counts, describe, disclosure, figures as headline, manifest as manifest_file, read,
-                 rows)
+                 replies, rows)
 from foi.errors import ReleaseError
 from foi.offences import Lookup
 from foi.schema import (DATE_VALUES_COLUMNS, DISCLOSURE_COLUMNS, OFFENCE_MATCHES_COLUMNS, OUTCOME_VALUES_COLUMNS,
@@ -122,9 +122,10 @@ def build(manifest_path, output, metadata_path, show_progress=False, strict=Fals
         lookup = Lookup(manifest_path.parent / manifest.get("offence_codes", "reference/offence_codes.csv"))
         create_schema(db, lookup)
         descriptions = {}  # each distinct offence description -> its id in offence_descriptions
+        with_files = [r for r in manifest["releases"] if r.get("status") not in replies.NO_FILE]
         loaded, staged = [], []
         with tempfile.TemporaryDirectory() as scratch:
-            for release in manifest["releases"]:
+            for release in with_files:
                 source = read.open_release(release, manifest_path.parent / release["file"], scratch)
                 if release["kind"] == "rows":
                     staged.append(rows.stage(db, release, source, lookup, descriptions, show_progress))
@@ -137,10 +138,14 @@ def build(manifest_path, output, metadata_path, show_progress=False, strict=Fals
         for release in staged:
             rows.insert(db, release, extra_columns, unique_references)
         db["releases"].insert_all([release.releases_row() for release in loaded])
+        db["releases"].insert_all([replies.releases_row_without_file(r, RELEASES_COLUMNS)  # refusals, non-replies
+                                   for r in manifest["releases"] if r.get("status") in replies.NO_FILE])
+        replies.write_story_releases(db, replies.story_release_ids(headline_queries, with_files))
         db["disclosure"].insert_all([f.row(release.release["id"]) for release in loaded for f in release.disclosure])
         finish(db, headline_queries, loaded, descriptions)
+        requests = replies.write(db, manifest_path, manifest)
         headline.check_queries(db.conn, headline_queries, metadata_path)
-        figures = headline.check(db, headline_queries, manifest["releases"], (manifest.get("story") or {}).get("url"),
+        figures = headline.check(db, headline_queries, with_files, (manifest.get("story") or {}).get("url"),
                                  metadata_path)
         db["headline_figures"].insert_all(figures, pk=("query", "label"),
                                           columns={"computed_value": int, "release_id": str, "matches": int})
@@ -171,7 +176,7 @@ def build(manifest_path, output, metadata_path, show_progress=False, strict=Fals
                 os.unlink(tmp_inspect)
         if tmp_cards:
             shutil.rmtree(tmp_cards, ignore_errors=True)
-    return {"releases": loaded, "figures": figures, "seconds": time.perf_counter() - started, "sha256": sha256,
+    return {"releases": loaded, "requests": requests, "figures": figures, "seconds": time.perf_counter() - started, "sha256": sha256,
             "written": written}
 
 
@@ -321,6 +326,13 @@ def print_summary(summary, output):
             print(f"    total row: {s.total_row}")
         if s.disclosure:
             print(f"    disclosure check (table disclosure): {disclosure.summary(s.disclosure)}")
+    for r in summary.get("requests", []):
+        counted = {s: sum(row["status"] == s for row in r.rows) for s in ("answered", "partial", "refused", "no reply")}
+        print(f"  request {r.request['id']}{' (SAMPLE)' if r.request['is_sample'] else ''} (table replies): "
+              f"{counted['answered']} of {len(r.rows)} answered, {counted['partial']} in part, {counted['refused']} "
+              f"refused, {counted['no reply']} no reply; "
+              f"{sum(bool(row['late']) for row in r.rows)} past {replies.STATUTORY_WORKING_DAYS} working days")
+        print(f"    compared with: {r.comparison}")
     figures = summary["figures"]
     recomputed = [f for f in figures if f["recomputed"]]
     print(f"Headline figures (published -> this build): {sum(f['status'] == 'matches' for f in figures)} of "
