@@ -114,31 +114,28 @@ def check_table_parameters(datasette, path, query_string):
                 raise Refused(400, '_through must be JSON: {"table": ..., "column": ..., "value": ...}')
 
 
-@hookimpl(tryfirst=True)
+@hookimpl(hookwrapper=True)  # around every handle_exception, so each (error_pages.py's) sees the 400
 def handle_exception(datasette, request, exception):
     """Sorting by something that is not a column is the visitor's mistake: 400, not 500."""
     if isinstance(exception, DatasetteError) and exception.status == 500 and \
             str(exception.message).startswith("Cannot sort table by"):
         exception.status = 400
-    return None
+    yield
 
 
-@hookimpl
-def asgi_wrapper(datasette):
-    def wrap(app):
-        async def request_limits(scope, receive, send):
-            if scope["type"] != "http":
-                return await app(scope, receive, send)
-            try:
-                query_string = bounded_query_string(scope.get("path", ""), scope.get("query_string", b""))
-                check_table_parameters(datasette, scope.get("path", ""), query_string)
-            except Refused as refused:
-                await send({"type": "http.response.start", "status": refused.status,
-                            "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
-                await send({"type": "http.response.body", "body": refused.message.encode() + b"\n"})
-                return
-            if query_string is not scope.get("query_string", b""):
-                scope = dict(scope, query_string=query_string)
-            await app(scope, receive, send)
-        return request_limits
-    return wrap
+def wrap(app, datasette):
+    async def request_limits(scope, receive, send):
+        if scope["type"] != "http":
+            return await app(scope, receive, send)
+        try:
+            query_string = bounded_query_string(scope.get("path", ""), scope.get("query_string", b""))
+            check_table_parameters(datasette, scope.get("path", ""), query_string)
+        except Refused as refused:
+            await send({"type": "http.response.start", "status": refused.status,
+                        "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
+            await send({"type": "http.response.body", "body": refused.message.encode() + b"\n"})
+            return
+        if query_string is not scope.get("query_string", b""):
+            scope = dict(scope, query_string=query_string)
+        await app(scope, receive, send)
+    return request_limits

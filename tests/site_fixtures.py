@@ -76,7 +76,6 @@ def site_client(sample_db):
         immutables=[str(sample_db)],
         inspect_data=json.loads(inspect_file(sample_db).read_text()),
         metadata=site_metadata(),
-        plugins_dir=str(ROOT / "plugins"),
         template_dir=str(ROOT / "templates"),
         settings=serve_settings(),
         cors=True,

@@ -35,7 +35,7 @@ class StandIn:
 
 def datasette(db_path, immutable=True):
     databases = {"immutables": [str(db_path)]} if immutable else {"files": [str(db_path)]}
-    return Datasette(**databases, metadata=site_metadata(), plugins_dir=str(ROOT / "plugins"),
+    return Datasette(**databases, metadata=site_metadata(),
                      settings=serve_settings())
 
 

@@ -246,7 +246,7 @@ async def call(app, path, method="GET", disconnect_after=None):
 
 def in_process(database, **settings):
     ds = Datasette(immutables=[str(database)], inspect_data=json.loads(inspect_file(database).read_text()),
-                   metadata=site_metadata(), plugins_dir=str(ROOT / "plugins"), template_dir=str(ROOT / "templates"),
+                   metadata=site_metadata(), template_dir=str(ROOT / "templates"),
                    settings={**serve_settings(), **settings}, cors=True)
     return ds
 

@@ -14,7 +14,7 @@ from site_fixtures import ROOT, inspect_file, rows, serve_settings, site_metadat
 
 def site(sample_db, metadata):
     return Datasette(immutables=[str(sample_db)], inspect_data=json.loads(inspect_file(sample_db).read_text()),
-                     metadata=metadata, plugins_dir=str(ROOT / "plugins"), template_dir=str(ROOT / "templates"),
+                     metadata=metadata, template_dir=str(ROOT / "templates"),
                      settings=serve_settings())
 
 
