@@ -211,7 +211,7 @@ def test_an_answer_too_large_is_replaced_by_a_message():
         await send({"type": "http.response.start", "status": 200, "headers": []})
         await send({"type": "http.response.body", "body": b"x" * (response_limits.MAX_BODY + 1)})
 
-    sent = asyncio.run(call(response_limits.asgi_wrapper(None)(app), "/cautions/cautions"))
+    sent = asyncio.run(call(response_limits.wrap(app, None), "/cautions/cautions"))
     assert sent[0]["status"] == 400 and b"more than the 5 MB" in sent[1]["body"]
 
 

@@ -61,7 +61,7 @@ def test_a_stream_of_small_messages_goes_on_in_pieces_whole_and_in_order():
     async def send(message):
         sent.append(message)
 
-    asyncio.run(module.asgi_wrapper(None)(app)({"type": "http"}, None, send))
+    asyncio.run(module.wrap(app, None)({"type": "http"}, None, send))
     bodies = [m for m in sent if m["type"] == "http.response.body"]
     assert b"".join(m["body"] for m in bodies) == b"".join(lines)
     assert 2 < len(bodies) < 20  # pieces: neither a message a row nor the whole held
