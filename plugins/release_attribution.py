@@ -25,7 +25,7 @@ from datasette import hookimpl
 
 from plugins.throwaway_connection import tables_read
 
-ROW_TABLES = ("cautions", "cautions_by_month", "cautions_by_code", "outcome_values", "date_values", "offence_matches", "headline_figures")
+ROW_TABLES = ("cautions", "monthly_cautions", "cautions_by_code", "outcome_values", "date_values", "offence_matches", "headline_figures")
 
 
 def attribution(datasette):
