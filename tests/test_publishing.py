@@ -194,7 +194,8 @@ def test_the_image_installs_the_runtime_lock_only():
         assert "pip install --require-hashes -r requirements-runtime.lock" in runs, runs
         assert "requirements.lock" not in runs.replace("requirements-runtime.lock", "")
     final_runs = " ".join(" ".join(c.value) for c in commands(stages()[-1][1], "RUN"))
-    assert re.search(r"pip install --no-deps --no-build-isolation \.", final_runs), "foi is not installed as a package"
+    assert re.search(r"pip install --no-deps --no-build-isolation --editable \.", final_runs), \
+        "foi and the plugins/ package are not installed in place (the plugins read templates/ and static/ beside them)"
 
 
 def test_no_plugin_or_test_edits_sys_path():
