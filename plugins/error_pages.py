@@ -40,7 +40,7 @@ def closest(path, known):
     return next(v for p, v in by_path.items() if p.lower() == match[0])
 
 
-@hookimpl(tryfirst=True)  # before Datasette's own handler, which answers every exception
+@hookimpl
 def handle_exception(datasette, request, exception):
     if request.path.split("?")[0].endswith((".json", ".csv")):
         return None  # Datasette's own JSON error

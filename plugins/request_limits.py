@@ -114,13 +114,13 @@ def check_table_parameters(datasette, path, query_string):
                 raise Refused(400, '_through must be JSON: {"table": ..., "column": ..., "value": ...}')
 
 
-@hookimpl(hookwrapper=True)  # around every handle_exception, so each (error_pages.py's) sees the 400
+@hookimpl(tryfirst=True)
 def handle_exception(datasette, request, exception):
     """Sorting by something that is not a column is the visitor's mistake: 400, not 500."""
     if isinstance(exception, DatasetteError) and exception.status == 500 and \
             str(exception.message).startswith("Cannot sort table by"):
         exception.status = 400
-    yield
+    return None
 
 
 def wrap(app, datasette):

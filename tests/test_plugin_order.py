@@ -9,6 +9,8 @@ import sqlite3
 
 import pytest
 from datasette.plugins import pm
+from datasette.utils.asgi import Request
+from datasette.views.base import DatasetteError
 
 import plugins
 from plugins import sqlite_limits, throwaway_connection, wrappers
@@ -149,3 +151,21 @@ def test_no_plugin_opens_a_connection_of_its_own():
     opening = re.compile(r"\b(?:sqlite3\.connect|db\.connect|\.connect)\(")
     found = {name for name, module in job_modules().items() if opening.search(inspect.getsource(module))}
     assert found == {"throwaway_connection", "sqlite_limits"}
+
+
+# ---- the other hooks whose order matters ---------------------------------------------------------
+
+@pytest.mark.asyncio
+async def test_the_sites_error_page_answers_before_datasettes_own(site_client):
+    """Datasette sends the first exception handler's answer, and its own handler is trylast: the
+    site's page (error_pages.py) is the first answer; and request_limits.py's correction (a sort
+    by something that is not a column is the visitor's mistake: 400, not 500) is tryfirst, so
+    that page says 400."""
+    await site_client.ds.invoke_startup()
+    request = Request.fake("/cautions/cautions?_sort=nope")
+    request.scope["csrftoken"] = lambda: "token"  # as Datasette's own middleware gives every request
+    exception = DatasetteError("Cannot sort table by nope", status=500)
+    answers = pm.hook.handle_exception(datasette=site_client.ds, request=request, exception=exception)
+    assert answers[0].__module__ == "plugins.error_pages"
+    page = await answers[0]()
+    assert page.status == 400 and "Cannot sort table by nope" in page.body
