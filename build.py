@@ -243,9 +243,9 @@ def finish(db, headline_queries, loaded, descriptions):
                         [(i, description) for description, i in descriptions.items()])
     db["offence_descriptions"].enable_fts(["description"], create_triggers=False)
     db["offence_codes"].enable_fts(["description"], create_triggers=False)
-    write_cautions_by_month(db, loaded)
-    db["cautions_by_month"].create_index(["month"])
-    db["cautions_by_month"].create_index(["financial_year", "offender"])
+    write_monthly_cautions(db, loaded)
+    db["monthly_cautions"].create_index(["month"])
+    db["monthly_cautions"].create_index(["financial_year", "offender"])
     db["cautions_by_code"].create_index(["offence_code", "financial_year", "caution_type", "cautions"])
     for name, query in headline_queries.items():
         if query.get("rows_view"):
@@ -269,16 +269,16 @@ def load_site_metadata(metadata_path):
     return metadata
 
 
-def write_cautions_by_month(db, loaded):
+def write_monthly_cautions(db, loaded):
     """The per-month summary behind the headline totals and charts, from the counts kept while
     loading (the same as a GROUP BY over cautions, without reading it again), in a fixed order."""
-    db["cautions_by_month"].create({
+    db["monthly_cautions"].create({
         "release_id": str, "month": str, "financial_year": str, "caution_type": str, "offender": str,
         "offence_group": str, "cautions": int,
     }, foreign_keys=[("release_id", "releases", "id")])
     rows = [(release.release["id"], *key, count) for release in loaded for key, count in release.by_month.items()]
     rows.sort(key=lambda r: [(value is not None, value or "") for value in r[:-1]])
-    db.conn.executemany("insert into cautions_by_month values (?, ?, ?, ?, ?, ?, ?)", rows)
+    db.conn.executemany("insert into monthly_cautions values (?, ?, ?, ?, ?, ?, ?)", rows)
     # ...and by offence code, behind the figures that count codes: a few KB to read whatever the
     # size of the release (the static site's SQL page reads it over HTTP)
     db["cautions_by_code"].create({"release_id": str, "offence_code": str, "financial_year": str,

@@ -23,7 +23,7 @@ OPTIONAL = ["foi_reference", "requested", "answered", "description", "sha256", "
 # What one row of a row-level release is (`rows_are:`); figures count crimes either way.
 ROWS_ARE = ("crimes", "offences", "offenders")
 # Tables build.py makes itself; a counts release's `table:` may not take one of these names.
-BUILT_TABLES = {"releases", "offence_codes", "offence_descriptions", "cautions", "cautions_by_month",
+BUILT_TABLES = {"releases", "offence_codes", "offence_descriptions", "cautions", "monthly_cautions",
                 "headline_figures", "outcome_values", "offence_matches", "date_values", "published_totals", "cautions_by_code",
                 "requests", "replies", "story_releases"}
 BUILT_PREFIXES = ("raw_", "offence_descriptions_fts", "offence_codes_fts", "sqlite_")

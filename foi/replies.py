@@ -7,7 +7,7 @@ with `request: <id>` and `status:`. The build writes two tables (columns in foi/
   refused, or never replied;
 - `replies`: one row per authority the request went to. An authority with no release is
   `no reply`. `total` is the reply's own answer: the crimes a rows reply holds, counted as the
-  story's figures count them (cautions_by_month, after every cleaning decision); the named cell
+  story's figures count them (monthly_cautions, after every cleaning decision); the named cell
   of a counts reply (`total: {row: Total, column: Cautions}`). NULL, never 0, for a refusal or
   no reply. Beside it, the Home Office's own caution count for that force and period (outcome
   types 2 and 3, investigations closed in the year) and its recorded crime, read from the
@@ -363,7 +363,7 @@ def fail_at(path, release, problem, fix, key):
 def reply_total(db, manifest_path, release):
     """A rows reply: its crimes, as the figures count them. A counts reply: the cell `total:` names."""
     if release["kind"] == "rows":
-        return db.execute("select coalesce(sum(cautions), 0) from cautions_by_month where release_id = ?",
+        return db.execute("select coalesce(sum(cautions), 0) from monthly_cautions where release_id = ?",
                           [release["id"]]).fetchone()[0]
     cells = db.execute("select label, column_name, published from published_totals "
                        "where release_id = ? and kind = 'total row' order by source_line, column_name",

@@ -183,7 +183,7 @@ async def test_a_chart_that_cannot_be_drawn_says_why_and_is_tried_again_next_tim
     metadata = site_metadata()
     rape = metadata["databases"]["cautions"]["queries"]["rape_cautions"]
     rape["breakdown"] = "select financial_year, caution_type, cautions from rape_breakdown_arriving_later"
-    client = Datasette([str(db_path)], metadata=metadata, plugins_dir=str(ROOT / "plugins"),
+    client = Datasette([str(db_path)], metadata=metadata,
                        template_dir=str(ROOT / "templates"), settings=serve_settings()).client
     first = (await client.get("/cautions/rape_cautions")).text
     assert "cannot be drawn from this database" in first and "rape_breakdown_arriving_later" in first
@@ -373,7 +373,7 @@ async def test_a_build_with_no_sample_release_has_no_banner(release):
     release.write_manifest(release.rows_entry().replace("is_sample: true", "is_sample: false"))
     assert release.build().returncode == 0
     assert release.query("select count(*) as n from releases where is_sample = 1")[0]["n"] == 0
-    client = Datasette([str(release.output)], metadata=site_metadata(), plugins_dir=str(ROOT / "plugins"),
+    client = Datasette([str(release.output)], metadata=site_metadata(),
                        template_dir=str(ROOT / "templates")).client
     for path in ("/", "/cautions/cautions", "/cautions/rape_cautions"):
         response = await client.get(path)
