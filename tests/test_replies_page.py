@@ -37,7 +37,7 @@ def two_requests(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def client(two_requests):
-    return Datasette([str(two_requests[0])], metadata=site_metadata(), plugins_dir=str(ROOT / "plugins"),
+    return Datasette([str(two_requests[0])], metadata=site_metadata(),
                      template_dir=str(ROOT / "templates"), settings=serve_settings()).client
 
 
