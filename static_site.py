@@ -1,6 +1,6 @@
 """The site as static files: `make site` writes site/, for any static host.
 
-Every page is rendered by the same Datasette app the server runs (serve.sh's settings, our
+Every page is rendered by the same Datasette app the server runs (plugins/server_settings.py, our
 metadata.yml, plugins/ and templates/), asked for each path with `ds.client.get`, and written
 to disk with its same-site links made relative, so site/ works from any sub-path:
 
@@ -44,10 +44,11 @@ import urllib.parse
 from pathlib import Path, PurePosixPath
 
 import yaml
-from datasette.app import SETTINGS, Datasette
+from datasette.app import Datasette
 from datasette.utils import tilde_decode, tilde_encode
 
 from foi.manifest import sha256
+from plugins import server_settings
 
 ROOT = Path(__file__).resolve().parent
 DATABASE = "cautions"
@@ -68,18 +69,8 @@ CSP_META = '<meta http-equiv="Content-Security-Policy" content="{}">'
 
 
 def serve_settings():
-    """serve.sh's `--setting name value` pairs, typed as Datasette types them: one place for them."""
-    defaults = {s.name: s.default for s in SETTINGS}
-    settings = {}
-    for name, value in re.findall(r"--setting\s+(\w+)\s+(\S+)", (ROOT / "serve.sh").read_text()):
-        default = defaults[name]
-        if isinstance(default, bool):
-            settings[name] = value.lower() in ("on", "true", "1")
-        elif isinstance(default, int):
-            settings[name] = int(value)
-        else:
-            settings[name] = value
-    return settings
+    """The server's settings (plugins/server_settings.py, which serve.sh gives the server)."""
+    return dict(server_settings.SETTINGS)
 
 
 def make_datasette(database, inspect_file=None):
@@ -88,14 +79,13 @@ def make_datasette(database, inspect_file=None):
         immutables=[str(database)],
         inspect_data=inspect_data,
         metadata=yaml.safe_load((ROOT / "metadata.yml").read_text(encoding="utf-8")),
-        plugins_dir=str(ROOT / "plugins"),
         template_dir=str(ROOT / "templates"),
         static_mounts=[("static", str(ROOT / "static"))]
         + ([("cards", str(Path(database).with_name("cards")))] if Path(database).with_name("cards").is_dir() else []),
         # the server's settings, but no cap on a CSV file: the static site's <figure>_rows.csv holds
         # every crime behind a figure (the server streams those; a file is written whole)
         settings={**serve_settings(), "max_csv_mb": 0},
-        cors=True,
+        cors=server_settings.CORS,
     )
 
 

@@ -25,6 +25,21 @@ HEADER = ["Crime Reference", "HO Offence Code", "Offence Description", "Outcome"
           "Outcome Date", "Offender Age Group"]
 SEED = 2017
 
+
+def without_site_plugins():
+    """Plain Datasette in this process: the site's plugin package (installed, so every Datasette
+    here loads it) unregistered until the returned function is called, which registers it again."""
+    from datasette.plugins import pm
+    removed = [(name, plugin) for name, plugin in pm.list_name_plugin()
+               if getattr(plugin, "__name__", "").split(".")[0] == "plugins"]
+    for name, _ in removed:
+        pm.unregister(name=name)
+
+    def restore():
+        for name, plugin in removed:
+            pm.register(plugin, name=name)
+    return restore
+
 sys.path.insert(0, str(ROOT / "data" / "sample"))
 try:  # the project's generator: the sample's offence mix and dates, scaled to any number of rows
     import generate_sample

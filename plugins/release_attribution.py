@@ -22,11 +22,10 @@ import asyncio
 import copy
 
 from datasette import hookimpl
-from datasette.plugins import pm
 
-from foi.figures import tables_read_by
+from plugins.throwaway_connection import tables_read
 
-ROW_TABLES = ("cautions", "cautions_by_month", "cautions_by_code", "outcome_values", "date_values", "offence_matches", "headline_figures")
+ROW_TABLES = ("cautions", "monthly_cautions", "cautions_by_code", "outcome_values", "date_values", "offence_matches", "headline_figures")
 
 
 def attribution(datasette):
@@ -78,16 +77,6 @@ def metadata_of(releases):
     return found
 
 
-def read_attribution(datasette, name, db, sqls):
-    """Tables read by each SQL, on a throwaway connection set up like Datasette's own."""
-    conn = db.connect()
-    try:
-        pm.hook.prepare_connection(conn=conn, database=name, datasette=datasette)
-        return {key: tables_read_by(conn, sql) for key, sql in sqls.items()}
-    finally:
-        conn.close()
-
-
 @hookimpl
 def startup(datasette):
     async def read():
@@ -104,7 +93,7 @@ def startup(datasette):
                      for v in await db.view_names()}
             queries = {q: c["sql"] for q, c in (datasette.metadata("queries", database=name, fallback=False)
                                                   or {}).items() if isinstance(c, dict) and c.get("sql")}
-            read = await asyncio.to_thread(read_attribution, datasette, name, db,
+            read = await asyncio.to_thread(tables_read, datasette, name, db,
                                            {**{("view", v): f"select * from [{v}]" for v in views},
                                             **{("query", q): sql for q, sql in queries.items()}})
             for (kind, key), tables in read.items():
@@ -156,11 +145,8 @@ def page_releases(datasette, database, table, request):
         db = datasette.databases.get(database)
         if db is None:
             return None
-        conn = db.connect()
-        try:
-            return releases_read(found["tables"], tables_read_by(conn, request.args["sql"]))
-        finally:
-            conn.close()
+        sql = request.args["sql"]  # a visitor's: asked through the site's limits like any other
+        return releases_read(found["tables"], tables_read(datasette, database, db, {"sql": sql})["sql"])
     return None
 
 

@@ -1238,7 +1238,7 @@ def read_figures(database):
         figures = {(q, label or ""): value for q, label, value in
                    db.execute("select query, label, computed_value from headline_figures")}
         breakdown = {compare: dict(((fy, kind), n) for fy, kind, n in db.execute(
-            f"select financial_year, {compare}, sum(cautions) from cautions_by_month group by 1, 2"))
+            f"select financial_year, {compare}, sum(cautions) from monthly_cautions group by 1, 2"))
             for compare in ("caution_type", "offender")}
     return figures, breakdown
 
