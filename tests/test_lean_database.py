@@ -100,16 +100,29 @@ def test_what_a_readers_link_asks_reads_an_index(sample_db, link):
     assert not [step for step in plan if step.startswith("SCAN cautions") and "INDEX" not in step], plan
 
 
+READ_BY = {
+    "idx_cautions_offence_code_financial_year_caution_type": "the figures, their charts, a code",
+    "idx_cautions_offence_description_id_financial_year_caution_type": "search",
+    "idx_cautions_outcome_date": "newest first",
+    "idx_cautions_offence_group": "a filter on the group",
+    "idx_cautions_financial_year": "a filter on the year, in id order",
+}
+
+
+def cautions_indexes(path):
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+        return {r[0]: r[1] for r in conn.execute("select name, sql from sqlite_master where type = 'index' "
+                                                 "and tbl_name = 'cautions'")}
+
+
 def test_no_index_is_kept_that_nothing_reads(sample_db):
-    """Each index on cautions is named here with what reads it; a new one must say what it is for."""
-    with sqlite3.connect(f"file:{sample_db}?mode=ro", uri=True) as conn:
-        indexes = {r[0] for r in conn.execute("select name from sqlite_master where type = 'index' "
-                                              "and tbl_name = 'cautions'")}
-    assert indexes == {
-        "idx_cautions_offence_code_financial_year_caution_type",  # the figures, their charts, a code
-        "idx_cautions_offence_description_id_financial_year_caution_type",  # search
-        "idx_cautions_outcome_date",  # newest first
-        "idx_cautions_offence_group",  # a filter on the group
-        "idx_cautions_financial_year",  # a filter on the year, in id order
-        "idx_cautions_crime_reference",  # one row per crime; a crime by its reference
-    }
+    """Each index on cautions is named here with what reads it; a new one must say what it is for.
+    The sample holds three releases: one row per crime is checked on (release, crime reference)."""
+    assert set(cautions_indexes(sample_db)) == {*READ_BY, "idx_cautions_release_id_crime_reference"}
+
+
+def test_one_release_checks_one_row_per_crime_on_the_reference_alone(built):
+    """The same rule with one release, a third smaller: its id is not repeated in every entry."""
+    indexes = cautions_indexes(built.output)
+    assert set(indexes) == {*READ_BY, "idx_cautions_crime_reference"}
+    assert indexes["idx_cautions_crime_reference"].lower().startswith("create unique index")
