@@ -198,6 +198,9 @@ def check_release_keys(release, fail, is_date):
     if status == "refused" and not release.get("refusal"):
         fail("is refused but does not say under what", 'add `refusal: "s.12 (cost)"` (the section the force cited)',
              "status")
+    if status == "no reply" and release.get("answered") is not None:
+        fail("is `status: no reply` but has an `answered:` date", "remove `answered:`; if the force did reply, its "
+             "status is answered, partial or refused", "answered")
     if status in NO_FILE and release.get("total") is not None:
         fail(f"is `status: {status}` but names a `total:`", "remove `total:`: a reply with no data has no total",
              "total")

@@ -275,7 +275,8 @@ requests:
 """
 
 
-def reply_entry(id="test-reply", authority="Cumbria Constabulary", status="answered", file="counts.csv", extra=""):
+def reply_entry(id="test-reply", authority="Cumbria Constabulary", status="answered", file="counts.csv", extra="",
+                answered="2017-03-20"):
     entry = textwrap.dedent(f"""\
       - id: {id}
         request: test-request
@@ -285,8 +286,7 @@ def reply_entry(id="test-reply", authority="Cumbria Constabulary", status="answe
         source_url: https://example.org/foi
         licence: test
         is_sample: true
-        answered: 2017-03-20
-    """)
+    """) + (f"  answered: {answered}\n" if answered else "")
     if file:
         entry += f"  kind: counts\n  file: {file}\n  table: {id.replace('-', '_')}\n  counts: [Cautions]\n"
     return entry + textwrap.indent(textwrap.dedent(extra), "  ")
@@ -389,3 +389,19 @@ def test_a_total_can_name_a_data_row(release):
     result = release.build()
     assert result.returncode == 0, result.stderr
     assert release.query("select total from replies where authority = 'Cumbria'") == [{"total": 9}]
+
+
+def test_a_force_declared_as_no_reply_keeps_its_release_and_has_no_total(release):
+    write_round_robin(release, reply_entry(),
+                      reply_entry(id="dorset-chased", authority="Dorset Police", status="no reply", file=None,
+                                  answered=None))
+    result = release.build()
+    assert result.returncode == 0, result.stderr
+    (row,) = release.query("select * from replies where authority = 'Dorset'")
+    assert (row["status"], row["release_id"], row["total"], row["working_days"]) == ("no reply", "dorset-chased", None,
+                                                                                     None)
+
+
+def test_a_no_reply_with_an_answered_date_is_refused(release):
+    write_round_robin(release, reply_entry(authority="Dorset", status="no reply", file=None))
+    refused(release, "is `status: no reply` but has an `answered:` date")
