@@ -219,6 +219,10 @@ def test_the_storys_figures_count_only_the_storys_release_beside_the_round_robin
         sample_db, "select release_id, count(*) as n from cautions group by release_id")}
     assert set(in_cautions) == {"tvp-cautions-sample", "col-cautions-2017-sample", "glos-cautions-2017-sample"}
     assert query(sample_db, "select release_id from story_releases") == [{"release_id": "tvp-cautions-sample"}]
+    # the story's crimes are one run of ids, the run its queries read
+    (run,) = query(sample_db, "select count(*) as n from cautions where id between "
+                              "(select first_id from story_releases) and (select last_id from story_releases)")
+    assert run["n"] == in_cautions["tvp-cautions-sample"]
     figures = query(sample_db, "select query, status, computed_value, published_value from headline_figures")
     assert figures and all(f["status"] in ("matches", "as published") for f in figures)
     (total,) = [f for f in figures if f["query"] == "total_cautions"]
