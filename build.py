@@ -135,12 +135,16 @@ def build(manifest_path, output, metadata_path, show_progress=False, strict=Fals
         extra_columns = rows.plan_extra_columns(db, staged)
         rows.create_cautions(db, extra_columns)
         unique_references = all(s.loaded.release.get("rows_are", "crimes") == "crimes" for s in staged)
-        for release in staged:
+        # The story's releases last, so its crimes are one run of ids (the story's queries read that run);
+        # smallest first otherwise: the index on crime references is remade over every row after each
+        # release (rows.check_references), so a round robin's small replies never remake it over a big story.
+        story = replies.story_release_ids(headline_queries, with_files)
+        for release in sorted(staged, key=lambda s: (s.loaded.release["id"] in story, s.loaded.rows_read)):
             rows.insert(db, release, extra_columns, unique_references)
         db["releases"].insert_all([release.releases_row() for release in loaded])
         db["releases"].insert_all([replies.releases_row_without_file(r, RELEASES_COLUMNS)  # refusals, non-replies
                                    for r in manifest["releases"] if r.get("status") in replies.NO_FILE])
-        replies.write_story_releases(db, replies.story_release_ids(headline_queries, with_files))
+        replies.write_story_releases(db, story)
         db["disclosure"].insert_all([f.row(release.release["id"]) for release in loaded for f in release.disclosure])
         finish(db, headline_queries, loaded, descriptions)
         requests = replies.write(db, manifest_path, manifest)

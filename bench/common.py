@@ -120,7 +120,7 @@ def manifest_text(file_name):
     shipped = yaml.safe_load((ROOT / "data" / "manifest.yml").read_text(encoding="utf-8"))
     counts = []
     for release in shipped["releases"]:
-        if release["kind"] == "counts":
+        if release.get("kind") == "counts" and not release.get("request"):  # not a round robin's replies
             release = dict(release, file=str((ROOT / "data" / release["file"]).resolve()))
             release.pop("sha256", None)
             counts.append(release)

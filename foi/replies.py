@@ -198,6 +198,9 @@ def check_release_keys(release, fail, is_date):
     if status == "refused" and not release.get("refusal"):
         fail("is refused but does not say under what", 'add `refusal: "s.12 (cost)"` (the section the force cited)',
              "status")
+    if status == "no reply" and release.get("answered") is not None:
+        fail("is `status: no reply` but has an `answered:` date", "remove `answered:`; if the force did reply, its "
+             "status is answered, partial or refused", "answered")
     if status in NO_FILE and release.get("total") is not None:
         fail(f"is `status: {status}` but names a `total:`", "remove `total:`: a reply with no data has no total",
              "total")
@@ -422,22 +425,27 @@ def home_office(db, tables, force, period):
 
 def story_release_ids(headline_queries, releases):
     """The releases the story's figures count: those a published figure names (`release:`) that are in
-    this build; when none is, every rows release that answers no request. The story's queries read
-    only these (metadata.yml: `release_id in (select release_id from story_releases)`)."""
+    this build; when none is, every rows release that answers no request, or else every rows release.
+    The story's queries read only these (metadata.yml, its header)."""
     ids = {r["id"] for r in releases}
     named = {f.get("release") for q in headline_queries.values() if isinstance(q, dict)
              for f in (q.get("published") or []) if isinstance(f, dict)} & ids
     rows = {r["id"] for r in releases if r.get("kind") == "rows"}
-    return sorted(named & rows) or sorted(r["id"] for r in releases if r["id"] in rows and not r.get("request"))
+    return (sorted(named & rows) or sorted(r["id"] for r in releases if r["id"] in rows and not r.get("request"))
+            or sorted(rows))
 
 
 def write_story_releases(db, ids):
     """The table story_releases: each story release with the first and last id of its crimes in
-    `cautions` (one INSERT ... SELECT per release, so one run of ids; checked here)."""
+    `cautions`. build.py loads them last, one after another, so together they are one run of ids
+    (checked here): the story's queries read cautions.id between the smallest and the largest."""
     db["story_releases"].create({"release_id": str, "first_id": int, "last_id": int}, pk="release_id")
+    found = []
     for release_id in ids:
         first, last, n = db.execute("select min(id), max(id), count(*) from cautions where release_id = ?",
                                     [release_id]).fetchone()
-        if n and last - first + 1 != n:
-            raise RuntimeError(f"the crimes of {release_id} are not one run of ids in cautions")
         db["story_releases"].insert({"release_id": release_id, "first_id": first, "last_id": last})
+        found.append((first, last, n))
+    ranges = [(first, last, n) for first, last, n in found if n]
+    if ranges and max(r[1] for r in ranges) - min(r[0] for r in ranges) + 1 != sum(r[2] for r in ranges):
+        raise RuntimeError("the story's crimes are not one run of ids in cautions")

@@ -219,6 +219,10 @@ def test_the_storys_figures_count_only_the_storys_release_beside_the_round_robin
         sample_db, "select release_id, count(*) as n from cautions group by release_id")}
     assert set(in_cautions) == {"tvp-cautions-sample", "col-cautions-2017-sample", "glos-cautions-2017-sample"}
     assert query(sample_db, "select release_id from story_releases") == [{"release_id": "tvp-cautions-sample"}]
+    # the story's crimes are one run of ids, the run its queries read
+    (run,) = query(sample_db, "select count(*) as n from cautions where id between "
+                              "(select first_id from story_releases) and (select last_id from story_releases)")
+    assert run["n"] == in_cautions["tvp-cautions-sample"]
     figures = query(sample_db, "select query, status, computed_value, published_value from headline_figures")
     assert figures and all(f["status"] in ("matches", "as published") for f in figures)
     (total,) = [f for f in figures if f["query"] == "total_cautions"]
@@ -275,7 +279,8 @@ requests:
 """
 
 
-def reply_entry(id="test-reply", authority="Cumbria Constabulary", status="answered", file="counts.csv", extra=""):
+def reply_entry(id="test-reply", authority="Cumbria Constabulary", status="answered", file="counts.csv", extra="",
+                answered="2017-03-20"):
     entry = textwrap.dedent(f"""\
       - id: {id}
         request: test-request
@@ -285,8 +290,7 @@ def reply_entry(id="test-reply", authority="Cumbria Constabulary", status="answe
         source_url: https://example.org/foi
         licence: test
         is_sample: true
-        answered: 2017-03-20
-    """)
+    """) + (f"  answered: {answered}\n" if answered else "")
     if file:
         entry += f"  kind: counts\n  file: {file}\n  table: {id.replace('-', '_')}\n  counts: [Cautions]\n"
     return entry + textwrap.indent(textwrap.dedent(extra), "  ")
@@ -389,3 +393,19 @@ def test_a_total_can_name_a_data_row(release):
     result = release.build()
     assert result.returncode == 0, result.stderr
     assert release.query("select total from replies where authority = 'Cumbria'") == [{"total": 9}]
+
+
+def test_a_force_declared_as_no_reply_keeps_its_release_and_has_no_total(release):
+    write_round_robin(release, reply_entry(),
+                      reply_entry(id="dorset-chased", authority="Dorset Police", status="no reply", file=None,
+                                  answered=None))
+    result = release.build()
+    assert result.returncode == 0, result.stderr
+    (row,) = release.query("select * from replies where authority = 'Dorset'")
+    assert (row["status"], row["release_id"], row["total"], row["working_days"]) == ("no reply", "dorset-chased", None,
+                                                                                     None)
+
+
+def test_a_no_reply_with_an_answered_date_is_refused(release):
+    write_round_robin(release, reply_entry(authority="Dorset", status="no reply", file=None))
+    refused(release, "is `status: no reply` but has an `answered:` date")
