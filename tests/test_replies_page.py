@@ -5,6 +5,7 @@ or no reply a row that says so, never a zero), each name linking to its reply; w
 requests in the database, the page and the queries pick the request by request_id, else the most
 recently sent.
 """
+import html
 import json
 import re
 import sqlite3
@@ -137,3 +138,16 @@ async def test_beside_the_home_office_each_answer_carries_its_ratio(client, two_
     distance = [abs(1 - r["ratio_to_home_office"]) for r in result]
     assert distance == sorted(distance, reverse=True)  # the furthest from the official count first
     assert json.dumps(result)  # plain JSON for other journalists
+
+
+@pytest.mark.asyncio
+async def test_the_page_cites_the_replies_releases_and_the_home_office_not_the_story_alone(client, two_requests):
+    with sqlite3.connect(two_requests[0]) as conn:
+        replied = conn.execute("select title, authority from releases where id in (select release_id from replies) "
+                               "order by rowid").fetchall()
+        compared = conn.execute("select title from releases where table_name = 'home_office_outcomes_all_forces'"
+                                ).fetchone()[0]
+    page = (await client.get("/cautions/replies")).text
+    source = html.unescape(re.search(r"Data source:(.*?)</", page, re.S).group(1))
+    assert replied and all(title in source for title, _ in replied), source
+    assert compared in source
