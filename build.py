@@ -254,7 +254,7 @@ def finish(db, headline_queries, loaded, descriptions, metadata_path):
     db["monthly_cautions"].create_index(["month"])
     db["monthly_cautions"].create_index(["financial_year", "offender"])
     db["cautions_by_code"].create_index(["offence_code", "financial_year", "caution_type", "cautions"])
-    figure_blocks.check_conditions(db.conn, metadata_path)
+    figure_blocks.check_conditions(db.conn, headline_queries, metadata_path)
     for name, query in headline_queries.items():
         if query.get("rows_view"):
             try:
