@@ -61,7 +61,7 @@ def derive(name, block):
     codes_in = f"offence_code in (select code from offence_codes where {codes})" if codes else None
     crimes_cond = codes_in or (f"({crimes})" if crimes else None)
     query["rows_view"] = rows_sql(crimes_cond, split)
-    query["sql"] = count_sql(name, block, codes, crimes_cond, split)
+    query["sql"] = count_sql(block, codes, crimes_cond, split)
     if split:
         query.setdefault("column", "cautions")
     by = list(block.get("chart_by") or [])
@@ -77,7 +77,7 @@ def rows_sql(condition, split):
     return f"select {labelled}cautions.* from cautions where {where}"
 
 
-def count_sql(name, block, codes, condition, split):
+def count_sql(block, codes, condition, split):
     if split:
         labels = [str(f["label"]) for f in block["published"]]
         grid = " union all ".join(f"select {quote(label)} as label, {i} as sort" for i, label in enumerate(labels))
