@@ -163,3 +163,16 @@ def test_a_block_with_two_conditions_is_refused_at_its_line(tmp_path):
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert f"line {line}: figure rape_cautions: it gives both `offence_codes_where:` and `crimes_where:`" \
         in result.stderr
+
+
+def test_the_sample_generator_counts_the_figures_by_the_same_blocks():
+    """The sample release reproduces every published value, counted by the generator with each
+    block's own condition over offence_codes.csv: the values and conditions are read from
+    metadata.yml, not from a list of its own."""
+    sys.path.insert(0, str(ROOT / "data" / "sample"))
+    import generate_sample
+    raw = yaml.safe_load(METADATA_TEXT)
+    assert generate_sample.PUBLISHED_FIGURES == figure_blocks.published_values(raw)
+    sample = ROOT / "data" / yaml.safe_load((ROOT / "data/manifest.yml").read_text(encoding="utf-8"))["releases"][0]["file"]
+    counted = generate_sample.check_figures(sample)["figures"]
+    assert counted == {generate_sample.figure_name(key): value for key, value in generate_sample.PUBLISHED_FIGURES.items()}
