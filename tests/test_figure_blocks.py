@@ -176,3 +176,17 @@ def test_the_sample_generator_counts_the_figures_by_the_same_blocks():
     sample = ROOT / "data" / yaml.safe_load((ROOT / "data/manifest.yml").read_text(encoding="utf-8"))["releases"][0]["file"]
     counted = generate_sample.check_figures(sample)["figures"]
     assert counted == {generate_sample.figure_name(key): value for key, value in generate_sample.PUBLISHED_FIGURES.items()}
+
+
+def test_a_chart_by_a_column_the_summary_lacks_is_refused_at_its_line(tmp_path):
+    text = METADATA_TEXT.replace("        chart_by: [financial_year, caution_type]",
+                                 "        chart_by: [financial_year, district]", 1)
+    path = tmp_path / "metadata.yml"
+    path.write_text(text, encoding="utf-8")
+    line = text.splitlines().index("        chart_by: [financial_year, district]") + 1
+    result = subprocess.run([sys.executable, str(ROOT / "build.py"), "--metadata", str(path),
+                             "--output", str(tmp_path / "cautions.db"), "--quiet"], capture_output=True, text=True)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"line {line}: figure total_cautions: `chart_by:` must list columns among caution_type, financial_year" \
+        in result.stderr
+    assert "What to do: write e.g. `chart_by: [financial_year, caution_type]`" in result.stderr
