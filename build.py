@@ -29,9 +29,8 @@ import time
 from pathlib import Path
 
 import sqlite_utils
-import yaml
 
-from foi import (cards as card_pictures, counts, describe, disclosure, figures as headline, manifest as manifest_file, read,
+from foi import (cards as card_pictures, counts, describe, disclosure, figure_blocks, figures as headline, manifest as manifest_file, read,
                  replies, rows)
 from foi.errors import ReleaseError
 from foi.offences import Lookup
@@ -146,7 +145,7 @@ def build(manifest_path, output, metadata_path, show_progress=False, strict=Fals
                                    for r in manifest["releases"] if r.get("status") in replies.NO_FILE])
         replies.write_story_releases(db, story)
         db["disclosure"].insert_all([f.row(release.release["id"]) for release in loaded for f in release.disclosure])
-        finish(db, headline_queries, loaded, descriptions)
+        finish(db, headline_queries, loaded, descriptions, metadata_path)
         requests = replies.write(db, manifest_path, manifest)
         headline.check_queries(db.conn, headline_queries, metadata_path)
         figures = headline.check(db, headline_queries, with_files, (manifest.get("story") or {}).get("url"),
@@ -233,7 +232,7 @@ def create_schema(db, lookup):
     db["published_totals"].create(PUBLISHED_TOTALS_COLUMNS, foreign_keys=[("release_id", "releases", "id")])
 
 
-def finish(db, headline_queries, loaded, descriptions):
+def finish(db, headline_queries, loaded, descriptions, metadata_path):
     """Indexes, full-text search, the per-month summary and the views the headline queries read.
     (The unique index on crime references is made as each release is loaded.)"""
     # Behind the headline queries and their charts (offence_code, covering the year and type they
@@ -255,6 +254,7 @@ def finish(db, headline_queries, loaded, descriptions):
     db["monthly_cautions"].create_index(["month"])
     db["monthly_cautions"].create_index(["financial_year", "offender"])
     db["cautions_by_code"].create_index(["offence_code", "financial_year", "caution_type", "cautions"])
+    figure_blocks.check_conditions(db.conn, headline_queries, metadata_path)
     for name, query in headline_queries.items():
         if query.get("rows_view"):
             try:
@@ -273,14 +273,9 @@ def finish(db, headline_queries, loaded, descriptions):
 
 
 def load_site_metadata(metadata_path):
-    """metadata.yml: its canned queries with `published:` are the headline figures."""
-    try:
-        metadata = yaml.safe_load(Path(metadata_path).read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as e:
-        raise ReleaseError(metadata_path, f"cannot read the site metadata ({e})", "restore metadata.yml") from None
-    if not isinstance(metadata, dict):
-        raise ReleaseError(metadata_path, "the site metadata is not a mapping of keys to values", "restore metadata.yml")
-    return metadata
+    """metadata.yml, each figure's block derived into its canned query (foi/figure_blocks.py): its
+    canned queries with `published:` are the headline figures."""
+    return figure_blocks.load(metadata_path)
 
 
 def write_monthly_cautions(db, loaded):

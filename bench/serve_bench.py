@@ -44,6 +44,7 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402
 from plugins import server_settings  # noqa: E402
+from foi import figure_blocks  # noqa: E402
 from common import fmt, median  # noqa: E402
 
 TARGET_RATIO = 0.9
@@ -84,7 +85,7 @@ def main(argv=None):
 # --- the canned queries ------------------------------------------------------------------------
 
 def canned_queries():
-    metadata = yaml.safe_load((common.ROOT / "metadata.yml").read_text(encoding="utf-8"))
+    metadata = figure_blocks.load(common.ROOT / "metadata.yml")  # each figure's block derived into its query
     queries = metadata["databases"]["cautions"].get("queries") or {}
     return {name: {"sql": q["sql"], "headline": bool(q.get("published"))} for name, q in queries.items()}
 
@@ -92,7 +93,7 @@ def canned_queries():
 def timed_sql():
     """The canned queries, and each headline's `breakdown:` SQL (the chart every headline HTML
     page runs as well) as `<query> (breakdown)`."""
-    metadata = yaml.safe_load((common.ROOT / "metadata.yml").read_text(encoding="utf-8"))
+    metadata = figure_blocks.load(common.ROOT / "metadata.yml")  # each figure's block derived into its query
     out = {}
     for name, q in (metadata["databases"]["cautions"].get("queries") or {}).items():
         out[name] = {"sql": q["sql"], "headline": bool(q.get("published"))}

@@ -15,6 +15,7 @@ hidden.py    what a spreadsheet hides (sheets, rows, columns, comments, authors)
 column_values.py  each column's distinct values counted as rows stream; withheld columns dropped
 small_numbers.py  a sexual offence alone in its date, area and age group: its month, no area
 loaded.py    what one release gave: the row of the releases table, and the build's summary
+figure_blocks.py  a figure's one block of metadata.yml: its count, rows, chart SQL, for the build and the site
 figures.py   the story's published figures, checked against the build
 replies.py   a round robin: one request to many forces, the replies table, working days, the Home Office beside each
 describe.py  `build.py describe`: a release nobody has declared, as a manifest entry

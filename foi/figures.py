@@ -1,9 +1,10 @@
 """The story's figures: every `published:` figure of metadata.yml checked against this build.
 
 The contract (also in metadata.yml's header and README.md, "A new story"):
-- a headline query is a canned query with `published:`, a list of figures, each with
-  `sentence:` (as published), `value:` (the number published), and optionally `label:`,
-  `column:`, `release:` and `source_url:`;
+- a figure is a canned query with `published:`, a list of figures, each with `sentence:` (as
+  published), `value:` (the number published), and optionally `label:`, `column:`, `release:` and
+  `source_url:`. Most are one block that says what they count (foi/figure_blocks.py derives the
+  `sql:` read here from it); a total kept as published gives its own `sql:`;
 - the figure is the query's single value: one row, one column. With `column:` (on the figure
   or on the query), that column of the row. With `label:`, the one row of several whose other
   columns hold the label;

@@ -47,6 +47,7 @@ from xml.sax.saxutils import escape
 
 import yaml
 
+from foi import figure_blocks
 from foi.offences import Lookup
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,7 +61,7 @@ if "build" not in sys.modules:
 MANIFEST = yaml.safe_load((ROOT / "data" / "manifest.yml").read_text(encoding="utf-8"))
 SAMPLE_ENTRY = MANIFEST["releases"][0]
 SAMPLE_FILE = ROOT / "data" / SAMPLE_ENTRY["file"]
-METADATA = yaml.safe_load((ROOT / "metadata.yml").read_text(encoding="utf-8"))
+METADATA = figure_blocks.load(ROOT / "metadata.yml")  # each figure's block derived into its canned query
 PUBLISHED = {(name, p.get("label") or ""): p["value"]
              for name, q in METADATA["databases"]["cautions"]["queries"].items() for p in q.get("published") or []}
 LOOKUP = Lookup(ROOT / "data" / "reference" / "offence_codes.csv")

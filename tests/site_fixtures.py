@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 from datasette.app import Datasette
 
+from foi import figure_blocks
 from static_site import serve_settings  # noqa: F401 (the server's settings, plugins/server_settings.py)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,7 +32,8 @@ def plugin(name):
 
 
 def site_metadata():
-    return yaml.safe_load((ROOT / "metadata.yml").read_text(encoding="utf-8"))
+    """metadata.yml with each figure's block derived into its canned query, as the site serves it."""
+    return figure_blocks.load(ROOT / "metadata.yml")
 
 
 def canned_queries():

@@ -12,8 +12,9 @@ import pytest
 import yaml
 
 from conftest import ROOT
+from foi import figure_blocks
 
-METADATA = yaml.safe_load((ROOT / "metadata.yml").read_text())
+METADATA = figure_blocks.load(ROOT / "metadata.yml")  # each figure's block derived into its query
 QUERIES = METADATA["databases"]["cautions"]["queries"]
 HEADLINES = {name: q for name, q in QUERIES.items() if q.get("published")}
 SAMPLE = yaml.safe_load((ROOT / "data/manifest.yml").read_text())["releases"][0]

@@ -108,10 +108,11 @@ def test_a_journalist_goes_from_an_undeclared_file_to_a_checked_site(tmp_path):
                     source="West Midlands Police FOI 1234/24", source_url="https://example.org/wmp/foi-1234-24")
     for name in [n for n, q in queries.items() if q.get("published")]:
         del queries[name]
-    queries["birmingham_cautions"] = {
+    queries["birmingham_cautions"] = {  # the figure's one block, as README.md shows it
         "title": "Cautions in Birmingham",
-        "sql": "select count(*) as cautions from cautions where district = 'Birmingham'",
-        "rows_view": "select * from cautions where district = 'Birmingham'",
+        "description": "Crimes resolved by caution in the district of Birmingham.",
+        "crimes_where": "district = 'Birmingham'",
+        "chart_by": ["financial_year", "caution_type"],
         "published": [{"sentence": f"Police in Birmingham gave {birmingham} cautions.", "value": birmingham,
                        "release": "wmp-foi-1234-24", "source_url": "https://example.org/story"}],
     }
@@ -137,6 +138,8 @@ def test_a_journalist_goes_from_an_undeclared_file_to_a_checked_site(tmp_path):
     assert table["filtered_table_rows_count"] == sum(1 for r in written if r[2] in ("Outcome 2", "Outcome 3"))
     figure = await_get(ds, "/cautions/birmingham_cautions.json?_shape=array").json()
     assert figure == [{"cautions": birmingham}]
+    page = await_get(ds, "/cautions/birmingham_cautions").text  # its chart and its crimes, from the block alone
+    assert 'class="headline-chart"' in page and "birmingham_cautions_rows" in page
     assert await_get(ds, "/cautions/cautions").status_code == 200
 
 

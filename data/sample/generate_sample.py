@@ -56,20 +56,25 @@ import hashlib
 import io
 import random
 import re
+import sqlite3
 import sys
 import zipfile
 from array import array
 from collections import Counter
 from pathlib import Path
 
+import yaml
+
 HERE = Path(__file__).resolve().parent
 DATA = HERE.parent
+ROOT = DATA.parent
+sys.path.insert(0, str(ROOT))
+from foi import figure_blocks  # noqa: E402 (the figures' blocks in metadata.yml)
 OFFENCE_CODES_CSV = DATA / "reference" / "offence_codes.csv"
 HOME_OFFICE_QUARTERS_CSV = DATA / "home_office" / "force_quarter_thames_valley.csv"
 HOME_OFFICE_OFFENCE_GROUPS_CSV = DATA / "home_office" / "force_offence_year_thames_valley.csv"
 
 DEFAULT_SEED = 2017
-PUBLISHED_TOTAL = 7982
 FINANCIAL_YEARS = ("2015/16", "2016/17")
 FIRST_DAY, LAST_DAY = datetime.date(2015, 4, 1), datetime.date(2017, 3, 31)
 ANSWERED = datetime.datetime(2017, 4, 20)  # the manifest's `answered` date; fixed xlsx timestamps
@@ -162,16 +167,14 @@ OUTCOMES = [  # (label, age group, Home Office column it comes from, conditional
     ("Youth conditional caution", "10-17", "closed_all_t2", True),
 ]
 
-PUBLISHED_FIGURES = {  # name -> value, as the story printed them
-    "rows": 7982,
-    "rape": 12,
-    "sexual assault": 42,
-    "sexual assault on a girl under 13": 4,
-    "PWITS Class A: cocaine": 5,
-    "PWITS Class A: crack": 2,
-    "PWITS Class A: other": 10,
-    "firearm with intent": 1,
-}
+# The published figures, as the story printed them: {(query, label): value}, read from each figure's
+# one block in metadata.yml (foi/figure_blocks.py), the same blocks the build checks the sample with.
+PUBLISHED_FIGURES = figure_blocks.published_values(
+    yaml.safe_load((ROOT / "metadata.yml").read_text(encoding="utf-8")))
+# The figure with no condition counts every crime: the sample's number of rows.
+TOTAL = next(key for key, block in figure_blocks.raw_blocks((ROOT / "metadata.yml").read_text(encoding="utf-8")).items()
+             if not block.get("offence_codes_where") and not block.get("crimes_where"))
+PUBLISHED_TOTAL = PUBLISHED_FIGURES[(TOTAL, None)]
 
 
 # --- reading the committed reference files -------------------------------------------------
@@ -206,19 +209,34 @@ def read_sexual_share():
 # --- classifying a code: the published figures ------------------------------------------------
 
 def figures_of(code_row):
-    """The published figures a code counts towards (empty for every other code)."""
-    found = []
-    if code_row["is_rape"] == "1":
-        found.append("rape")
-    if code_row["is_sexual_assault"] == "1":
-        found.append("sexual assault")
-        if code_row["victim_sex"] == "female" and code_row["victim_child_under_13"] == "1":
-            found.append("sexual assault on a girl under 13")
-    if code_row["drug_offence"] == "possession with intent to supply" and code_row["drug_class"] == "A":
-        drug = {"Cocaine": "cocaine", "Crack": "crack"}.get(code_row["drug"], "other")
-        found.append(f"PWITS Class A: {drug}")
-    if code_row["is_firearm_with_intent"] == "1":
-        found.append("firearm with intent")
+    """The published figures a code counts towards (empty for every other code), as (query, label)."""
+    return figures_by_code(OFFENCE_CODES_CSV).get(code_row["code"], [])
+
+
+def figures_by_code(path, cache={}):
+    """{code: [(query, label)]}: each figure block's own condition (`offence_codes_where:`, and the
+    label of its `split_by:`) run over offence_codes.csv, as the build runs it over offence_codes."""
+    if path in cache:
+        return cache[path]
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    columns = list(rows[0])
+    numeric = {c for c in columns if all(r[c].isdigit() or r[c] == "" for r in rows)}
+    conn = sqlite3.connect(":memory:")
+    conn.execute(f"create table offence_codes ({', '.join(c + (' integer' if c in numeric else ' text') for c in columns)})")
+    conn.executemany(f"insert into offence_codes values ({', '.join('?' * len(columns))})",
+                     [[r[c] if r[c] != "" else None for c in columns] for r in rows])
+    found = {}
+    for name, block in figure_blocks.raw_blocks((ROOT / "metadata.yml").read_text(encoding="utf-8")).items():
+        if block.get("crimes_where"):
+            raise SystemExit(f"figure {name} counts crimes by `crimes_where:`; this sample makes rows by offence code, "
+                             "so only `offence_codes_where:` figures can be reproduced")
+        if not block.get("offence_codes_where"):
+            continue
+        split = next(iter((block.get("split_by") or {}).values()), "null")
+        for code, label in conn.execute(f"select code, {split} from offence_codes where {block['offence_codes_where']}"):
+            found.setdefault(code, []).append((name, label))
+    cache[path] = found
     return found
 
 
@@ -462,6 +480,11 @@ def release_parts(path):
                 yield part, cells
 
 
+def figure_name(key):
+    query, label = key
+    return query if label is None else f"{query}: {label}"
+
+
 def check_figures(path, expect_published=True):
     """Read the CSV back and count every published figure with offence_codes.csv's flags.
     Asserts the published figures when expect_published; asserts the file's shape always.
@@ -490,7 +513,7 @@ def check_figures(path, expect_published=True):
         assert FIRST_DAY <= day <= LAST_DAY, f"{reference}: {date_cell} is outside the period"
         assert reference not in references, f"{reference} appears twice"
         references.add(reference)
-        figures["rows"] += 1
+        figures[(TOTAL, None)] += 1
         figures.update(figures_of(code))
         outcomes[outcome] += 1
         quarter = financial_quarter(day)
@@ -501,9 +524,9 @@ def check_figures(path, expect_published=True):
     assert notes and notes[-1].startswith("Note: SAMPLE"), "the last row must be the note"
     if expect_published:
         for name, value in PUBLISHED_FIGURES.items():
-            assert figures[name] == value, f"{name}: {figures[name]} rows, published {value}"
+            assert figures[name] == value, f"{figure_name(name)}: {figures[name]} rows, published {value}"
     return {
-        "figures": {name: figures[name] for name in PUBLISHED_FIGURES},
+        "figures": {figure_name(name): figures[name] for name in PUBLISHED_FIGURES},
         "rows_by_quarter": dict(sorted(by_quarter.items())),
         "youth_share_by_quarter": {q: youth_by_quarter[q] / n for q, n in sorted(by_quarter.items())},
         "outcomes": dict(outcomes.most_common()),
