@@ -3,29 +3,22 @@ and say exactly what Datasette's own counting says: the same values, counts, ord
 "truncated", on the page and in its JSON, with and without filters. On a 100,000-row build.
 """
 import re
-import sys
 from pathlib import Path
 
 import pytest
 from datasette.app import Datasette
 from datasette.plugins import pm
 
+from large_build import large_database
 from site_fixtures import ROOT, serve_settings, site_metadata
 
-sys.path.insert(0, str(ROOT / "bench"))
-import common  # noqa: E402  (bench/common.py: the benchmarks' FOI-shaped release, built by build.py)
-
-ROWS = 100_000
 TABLE = "/cautions/cautions"
 IN_SUMMARIES = ["offence_group", "caution_type", "financial_year", "release_id", "month", "offender", "offence_code"]
 
 
 @pytest.fixture(scope="module")
 def database(tmp_path_factory):
-    built = common.ensure_db(ROWS, log=lambda *a: None)
-    link = tmp_path_factory.mktemp("facets") / "cautions.db"  # the name metadata.yml describes
-    link.symlink_to(built)
-    return link
+    return large_database(tmp_path_factory)
 
 
 def site(database):

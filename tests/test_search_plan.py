@@ -2,27 +2,21 @@
 a common word walks the crimes in order and stops at the page, a rare one reads the index of its
 matches. Either way the page holds the rows Datasette's own plan gives, in the same order, with
 the same count. On a 100,000-row build."""
-import sys
 
 import pytest
 from datasette.app import Datasette
 from datasette.plugins import pm
 
+from large_build import large_database
 from site_fixtures import ROOT, serve_settings, site_metadata
 
-sys.path.insert(0, str(ROOT / "bench"))
-import common  # noqa: E402  (bench/common.py: the benchmarks' FOI-shaped release, built by build.py)
-
-ROWS = 100_000
 COMMON = ["cannabis", "assault"]    # 19% and 29% of the crimes
 RARE = ["firearm", "rape", "zebra"]          # 0.05%, 0.15%, none
 
 
 @pytest.fixture(scope="module")
 def ds(tmp_path_factory):
-    link = tmp_path_factory.mktemp("search") / "cautions.db"  # the name metadata.yml describes
-    link.symlink_to(common.ensure_db(ROWS, log=lambda *a: None))
-    ds = Datasette(immutables=[str(link)], metadata=site_metadata(), plugins_dir=str(ROOT / "plugins"),
+    ds = Datasette(immutables=[str(large_database(tmp_path_factory))], metadata=site_metadata(), plugins_dir=str(ROOT / "plugins"),
                    template_dir=str(ROOT / "templates"), settings=serve_settings())
     ds.statements = []
     db = ds.get_database("cautions")
