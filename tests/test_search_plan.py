@@ -83,3 +83,12 @@ async def test_the_threshold_grows_with_the_page(ds):
     _, walked_100 = await page(ds, "_search=theft")
     _, walked_1000 = await page(ds, "_search=theft&_size=1000")
     assert walked_100 and not walked_1000
+
+
+@pytest.mark.asyncio
+async def test_a_search_asked_again_runs_no_query_of_its_own(ds):
+    """The database is immutable: how common a word is, once counted, is kept."""
+    await page(ds, "_search=burglary")
+    assert any(sql.startswith("select count(*) from (select 1") for sql in ds.statements)
+    await page(ds, "_search=burglary")
+    assert not any(sql.startswith("select count(*) from (select 1") or "max(rowid)" in sql for sql in ds.statements)
