@@ -13,7 +13,17 @@ but only up to sqrt((page + 1) * N) (at 10M rows, 32,000 entries: about a millis
 that reaches it is common, and its condition is wrapped in SQLite's likely(), which tells the
 planner that most rows match: it walks in the page's order and stops. likely() changes no
 result -- the same rows in the same order, and the page's count still comes from the index.
-A rare word keeps Datasette's clause untouched. The answer for each search is kept, as is the
+A rare word keeps Datasette's clause untouched.
+
+The page also says how many crimes match: Datasette's `select count(*)` of them, through the
+index, 66 ms at 10M rows for cannabis. When a common word's search is the page's only filter,
+that count is the sum of the crimes of each description the words match, from a count of each
+description's crimes taken once (64 descriptions: one pass over the index, 0.5 s at 10M, at
+the first common word's search). Datasette 0.65 has no hook for its count query, so the
+database's execute() is wrapped at start-up and answers that one statement, exactly as
+Datasette writes it, from those counts; every other statement goes to SQLite as before.
+
+The answer for each search is kept, as is the
 table's size (the database is immutable), so a search asked again runs no query of its own: the
 two extra round trips to SQLite's threads cost a rare word's JSON a third of its speed under load.
 """
@@ -22,7 +32,7 @@ import sqlite3
 import weakref
 
 from datasette import hookimpl
-from datasette.database import QueryInterrupted
+from datasette.database import QueryInterrupted, Results
 from datasette.filters import FilterArguments
 from datasette.utils import await_me_maybe, escape_sqlite
 
@@ -40,7 +50,8 @@ def page_size(request, datasette):
     return int(size) if size.isdigit() else datasette.page_size
 
 
-_kept = weakref.WeakKeyDictionary()  # Datasette -> {(database, table): rows, (database, table, search, size): common}
+_kept = weakref.WeakKeyDictionary()  # Datasette -> {(database, table): rows, (database, table, search, size): common,
+#                                                     a count statement: what it counts, ("counts", database, table): ...}
 MAX_KEPT = 4096
 
 
@@ -56,7 +67,7 @@ async def is_common(datasette, database, table, clause, search, size):
         enough = max(1, math.isqrt((size + 1) * kept[(database, table)]))
         sql = f"select count(*) from (select 1 from {escape_sqlite(table)} where {clause} limit {enough})"
         if len(kept) >= MAX_KEPT:
-            kept.pop(next(k for k in kept if len(k) == 4))  # the oldest answer
+            kept.pop(next(k for k in kept if isinstance(k, tuple) and len(k) == 4))  # the oldest answer
         kept[key] = (await db.execute(sql, {"search": search})).rows[0][0] >= enough
     return kept[key]
 
@@ -78,8 +89,51 @@ def planned(filter_arguments, request, database, table, datasette):
             return arguments  # Datasette's own query gives its own answer or message
         if common:
             arguments.where_clauses = [f"likely({c})" if c == clause else c for c in arguments.where_clauses]
+            # the count Datasette runs when this is the page's only filter (views/table.py, count_sql)
+            count_sql = f"select count(*) from {escape_sqlite(table)} where likely({clause}) "
+            _kept.setdefault(datasette, {})[count_sql] = (database, table, config["fts_table"], config["fts_pk"])
         return arguments
     return plan
+
+
+async def description_counts(datasette, db, table, fts_pk):
+    """{description id: crimes}, counted once (the database is immutable); None if that took too long."""
+    kept = _kept.setdefault(datasette, {})
+    key = ("counts", db.name, table)
+    if key not in kept:
+        pk = escape_sqlite(fts_pk)
+        try:
+            rows = (await db.execute(f"select {pk}, count(*) from {escape_sqlite(table)} where {pk} is not null "
+                                     f"group by {pk}", custom_time_limit=5_000)).rows
+            kept[key] = dict((row[0], row[1]) for row in rows)
+        except (sqlite3.Error, QueryInterrupted):
+            kept[key] = None
+    return kept[key]
+
+
+def counting_from_descriptions(datasette, db):
+    """db.execute(), but a common word's count, as Datasette asks it, summed from each description's."""
+    execute = db.execute
+
+    async def execute_counting(sql, params=None, *args, **kwargs):
+        planned = _kept.get(datasette, {}).get(sql) if sql.startswith("select count(*) from ") else None
+        if planned and isinstance(params, dict) and set(params) == {"search"} and planned[0] == db.name:
+            _, table, fts_table, fts_pk = planned
+            counts = await description_counts(datasette, db, table, fts_pk)
+            if counts is not None:
+                fts = escape_sqlite(fts_table)
+                matched = await execute(f"select rowid from {fts} where {fts} match escape_fts(:search)", params)
+                return Results([(sum(counts.get(row[0], 0) for row in matched.rows),)], False, [("count(*)",)])
+        return await execute(sql, params, *args, **kwargs)
+
+    return execute_counting
+
+
+@hookimpl
+def startup(datasette):
+    for db in datasette.databases.values():
+        if not db.is_mutable and not db.is_memory:
+            db.execute = counting_from_descriptions(datasette, db)
 
 
 @hookimpl(hookwrapper=True)
