@@ -44,13 +44,16 @@ RUN useradd --system --no-create-home --shell /usr/sbin/nologin datasette
 COPY --from=build /src/cautions.db /src/inspect-data.json ./
 COPY --from=build /src/cards/ ./cards/
 COPY --from=build /src/exports/ ./exports/
-# The site around it. plugins/ imports foi (the same offence-code rule build.py uses),
-# installed as a package from pyproject.toml, with nothing more to download.
+# The site around it. plugins/ is the site's Datasette plugin package (pyproject.toml's
+# `datasette` entry point), installed with foi (which it imports: the same offence-code rule
+# build.py uses) and nothing more to download: Datasette loads it as it loads any installed
+# plugin. Installed in place (--editable), as `make venv` does, because the plugins read the
+# site's templates/ and static/ beside them (and serve.sh reads plugins/server_settings.py).
 COPY pyproject.toml ./
 COPY foi/ ./foi/
-RUN pip install --no-deps --no-build-isolation . && rm -rf build *.egg-info
-COPY metadata.yml serve.sh ./
 COPY plugins/ ./plugins/
+RUN pip install --no-deps --no-build-isolation --editable . && rm -rf build *.egg-info
+COPY metadata.yml serve.sh ./
 COPY templates/ ./templates/
 COPY static/ ./static/
 

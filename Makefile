@@ -87,7 +87,7 @@ metamorphic: venv
 
 # The README's screenshots (docs/), taken by the browser tests.
 screenshots: venv
-	UPDATE_DOCS_SCREENSHOTS=1 $(VENV)/bin/python -m pytest tests/test_browser.py -q
+	UPDATE_DOCS_SCREENSHOTS=1 $(VENV)/bin/python -m pytest tests/test_browser.py tests/test_browser_replies.py -q
 
 bench: venv
 	$(VENV)/bin/python bench/run.py

@@ -33,7 +33,7 @@ import sqlite_utils
 import yaml
 
 from foi import (cards as card_pictures, counts, describe, disclosure, figures as headline, manifest as manifest_file, read,
-                 rows)
+                 replies, rows)
 from foi.errors import ReleaseError
 from foi.offences import Lookup
 from foi.schema import (DATE_VALUES_COLUMNS, DISCLOSURE_COLUMNS, OFFENCE_MATCHES_COLUMNS, OUTCOME_VALUES_COLUMNS,
@@ -123,9 +123,10 @@ def build(manifest_path, output, metadata_path, show_progress=False, strict=Fals
         lookup = Lookup(manifest_path.parent / manifest.get("offence_codes", "reference/offence_codes.csv"))
         create_schema(db, lookup)
         descriptions = {}  # each distinct offence description -> its id in offence_descriptions
+        with_files = [r for r in manifest["releases"] if r.get("status") not in replies.NO_FILE]
         loaded, staged = [], []
         with tempfile.TemporaryDirectory() as scratch:
-            for release in manifest["releases"]:
+            for release in with_files:
                 source = read.open_release(release, manifest_path.parent / release["file"], scratch)
                 if release["kind"] == "rows":
                     staged.append(rows.stage(db, release, source, lookup, descriptions, show_progress))
@@ -135,13 +136,21 @@ def build(manifest_path, output, metadata_path, show_progress=False, strict=Fals
         extra_columns = rows.plan_extra_columns(db, staged)
         rows.create_cautions(db, extra_columns)
         unique_references = all(s.loaded.release.get("rows_are", "crimes") == "crimes" for s in staged)
-        for release in staged:
+        # The story's releases last, so its crimes are one run of ids (the story's queries read that run);
+        # smallest first otherwise: the index on crime references is remade over every row after each
+        # release (rows.check_references), so a round robin's small replies never remake it over a big story.
+        story = replies.story_release_ids(headline_queries, with_files)
+        for release in sorted(staged, key=lambda s: (s.loaded.release["id"] in story, s.loaded.rows_read)):
             rows.insert(db, release, extra_columns, unique_references)
         db["releases"].insert_all([release.releases_row() for release in loaded])
+        db["releases"].insert_all([replies.releases_row_without_file(r, RELEASES_COLUMNS)  # refusals, non-replies
+                                   for r in manifest["releases"] if r.get("status") in replies.NO_FILE])
+        replies.write_story_releases(db, story)
         db["disclosure"].insert_all([f.row(release.release["id"]) for release in loaded for f in release.disclosure])
         finish(db, headline_queries, loaded, descriptions)
+        requests = replies.write(db, manifest_path, manifest)
         headline.check_queries(db.conn, headline_queries, metadata_path)
-        figures = headline.check(db, headline_queries, manifest["releases"], (manifest.get("story") or {}).get("url"),
+        figures = headline.check(db, headline_queries, with_files, (manifest.get("story") or {}).get("url"),
                                  metadata_path)
         db["headline_figures"].insert_all(figures, pk=("query", "label"),
                                           columns={"computed_value": int, "release_id": str, "matches": int})
@@ -172,7 +181,7 @@ def build(manifest_path, output, metadata_path, show_progress=False, strict=Fals
                 os.unlink(tmp_inspect)
         if tmp_cards:
             shutil.rmtree(tmp_cards, ignore_errors=True)
-    return {"releases": loaded, "figures": figures, "seconds": time.perf_counter() - started, "sha256": sha256,
+    return {"releases": loaded, "requests": requests, "figures": figures, "seconds": time.perf_counter() - started, "sha256": sha256,
             "written": written}
 
 
@@ -239,18 +248,22 @@ def finish(db, headline_queries, loaded, descriptions):
     (The unique index on crime references is made as each release is loaded.)"""
     # Behind the headline queries and their charts (offence_code, covering the year and type they
     # are broken down by), search (offence_description_id, likewise), the newest-first sort
-    # (outcome_date) and the facets.
+    # (outcome_date), and a filter on the offence group or the year (in id order: a table page's
+    # first rows come without sorting). A filter on the caution type skip-scans the covering
+    # indexes (a few hundred codes or descriptions, each a short range), so it has no index of its
+    # own, and the table page's facets are counted from the summaries (issue 21). At 1M rows the
+    # indexes this replaces, on (financial_year, caution_type) and caution_type, were 64 MiB.
     for columns in (["offence_code", "financial_year", "caution_type"],
-                    ["offence_description_id", "financial_year", "caution_type"], ["outcome_date"], ["financial_year", "caution_type"], ["offence_group"],
-                    ["caution_type"]):
+                    ["offence_description_id", "financial_year", "caution_type"], ["outcome_date"], ["offence_group"],
+                    ["financial_year"]):
         db["cautions"].create_index(columns)
     db.conn.executemany("insert into offence_descriptions values (?, ?)",
                         [(i, description) for description, i in descriptions.items()])
     db["offence_descriptions"].enable_fts(["description"], create_triggers=False)
     db["offence_codes"].enable_fts(["description"], create_triggers=False)
-    write_cautions_by_month(db, loaded)
-    db["cautions_by_month"].create_index(["month"])
-    db["cautions_by_month"].create_index(["financial_year", "offender"])
+    write_monthly_cautions(db, loaded)
+    db["monthly_cautions"].create_index(["month"])
+    db["monthly_cautions"].create_index(["financial_year", "offender"])
     db["cautions_by_code"].create_index(["offence_code", "financial_year", "caution_type", "cautions"])
     for name, query in headline_queries.items():
         if query.get("rows_view"):
@@ -261,6 +274,12 @@ def finish(db, headline_queries, loaded, descriptions):
                                    "fix the SQL under `rows_view:`") from None
     db.execute("pragma analysis_limit = 1000")  # planner statistics from a sample: fast at any size
     db.execute("analyze")
+    # ...but a sample of the covering indexes' first entries says one code or description fills the
+    # table, and then SQLite reads the whole index rather than skip-scan it: those two are counted whole
+    db.execute("pragma analysis_limit = 0")
+    for index in ("idx_cautions_offence_code_financial_year_caution_type",
+                  "idx_cautions_offence_description_id_financial_year_caution_type"):
+        db.execute(f"analyze {index}")
 
 
 def load_site_metadata(metadata_path):
@@ -274,16 +293,16 @@ def load_site_metadata(metadata_path):
     return metadata
 
 
-def write_cautions_by_month(db, loaded):
+def write_monthly_cautions(db, loaded):
     """The per-month summary behind the headline totals and charts, from the counts kept while
     loading (the same as a GROUP BY over cautions, without reading it again), in a fixed order."""
-    db["cautions_by_month"].create({
+    db["monthly_cautions"].create({
         "release_id": str, "month": str, "financial_year": str, "caution_type": str, "offender": str,
         "offence_group": str, "cautions": int,
     }, foreign_keys=[("release_id", "releases", "id")])
     rows = [(release.release["id"], *key, count) for release in loaded for key, count in release.by_month.items()]
     rows.sort(key=lambda r: [(value is not None, value or "") for value in r[:-1]])
-    db.conn.executemany("insert into cautions_by_month values (?, ?, ?, ?, ?, ?, ?)", rows)
+    db.conn.executemany("insert into monthly_cautions values (?, ?, ?, ?, ?, ?, ?)", rows)
     # ...and by offence code, behind the figures that count codes: a few KB to read whatever the
     # size of the release (the static site's SQL page reads it over HTTP)
     db["cautions_by_code"].create({"release_id": str, "offence_code": str, "financial_year": str,
@@ -331,6 +350,13 @@ def print_summary(summary, output):
             print(f"    total row: {s.total_row}")
         if s.disclosure:
             print(f"    disclosure check (table disclosure): {disclosure.summary(s.disclosure)}")
+    for r in summary.get("requests", []):
+        counted = {s: sum(row["status"] == s for row in r.rows) for s in ("answered", "partial", "refused", "no reply")}
+        print(f"  request {r.request['id']}{' (SAMPLE)' if r.request['is_sample'] else ''} (table replies): "
+              f"{counted['answered']} of {len(r.rows)} answered, {counted['partial']} in part, {counted['refused']} "
+              f"refused, {counted['no reply']} no reply; "
+              f"{sum(bool(row['late']) for row in r.rows)} past {replies.STATUTORY_WORKING_DAYS} working days")
+        print(f"    compared with: {r.comparison}")
     figures = summary["figures"]
     recomputed = [f for f in figures if f["recomputed"]]
     print(f"Headline figures (published -> this build): {sum(f['status'] == 'matches' for f in figures)} of "

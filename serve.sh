@@ -5,6 +5,7 @@
 #   HOST       address to listen on (default 0.0.0.0; make serve uses 127.0.0.1)
 #   PORT       port to listen on (default 8001)
 #   DATASETTE  the datasette to run (default: datasette on PATH; make uses .venv/bin/datasette)
+#   PYTHON     a Python 3 to read plugins/server_settings.py with (default python3)
 #   SITE_URL   the site's public address, for citations and full links (default: relative links;
 #              read by plugins/site_url.py, never taken from the request's Host)
 #   CARDS      the folder of link-preview cards build.py --cards drew (default cards here)
@@ -93,20 +94,21 @@ else
     unset EXPORTS
 fi
 
-# -i: immutable, so Datasette trusts the row counts in inspect-data.json and offers the
-# whole database as a download. Settings: queries time out at 1.5s, pages cache for a day.
+# The server's settings (queries time out at 1.5 s, pages cache for a day, ...) and --cors, from
+# plugins/server_settings.py: the one place they live (static_site.py, the tests and the bench read it).
+SETTINGS=$("${PYTHON:-python3}" plugins/server_settings.py) || {
+    echo "serve.sh: could not read plugins/server_settings.py with ${PYTHON:-python3}; set PYTHON to a Python 3" >&2
+    exit 1
+}
+
+# -i: immutable, so Datasette trusts the row counts in inspect-data.json and offers the whole
+# database as a download. The site's plugins are an installed package (pyproject.toml's entry
+# point): Datasette loads them itself. $SETTINGS unquoted: one argument a word, none has a space.
+# shellcheck disable=SC2086
 exec "$DATASETTE" serve -i "$DATABASE" \
     --inspect-file "$INSPECT_FILE" \
     --metadata metadata.yml \
-    --plugins-dir plugins \
-    --setting sql_time_limit_ms 1500 \
-    --setting max_returned_rows 1000 \
-    --setting default_cache_ttl 86400 \
-    --setting allow_download on \
-    --setting num_sql_threads 4 \
-    --setting facet_time_limit_ms 500 \
-    --setting suggest_facets off \
-    --cors \
+    $SETTINGS \
     --host "$HOST" \
     --port "$PORT" \
     "$@"

@@ -1,15 +1,18 @@
 """The site as static files: `make site` writes site/, for any static host.
 
-Every page is rendered by the same Datasette app the server runs (serve.sh's settings, our
+Every page is rendered by the same Datasette app the server runs (plugins/server_settings.py, our
 metadata.yml, plugins/ and templates/), asked for each path with `ds.client.get`, and written
 to disk with its same-site links made relative, so site/ works from any sub-path:
 
     /                                  -> index.html
     /cautions                          -> cautions/index.html   (the SQL page: SQL in the browser)
     /cautions/rape_cautions            -> cautions/rape_cautions/index.html
-    /cautions/rape_cautions.json?_shape=array -> cautions/rape_cautions.json
+    /cautions/rape_cautions.json       -> cautions/rape_cautions.json   (the server's object form)
+    /cautions/rape_cautions.json?_shape=array -> cautions/rape_cautions.array.json
     /cautions/rape_cautions.csv        -> cautions/rape_cautions.csv
     /cautions/rape_cautions_rows.csv?_stream=on -> cautions/rape_cautions_rows.csv
+                                          (gzip-compressed, .csv.gz, past COMPRESS_ROWS_OVER rows:
+                                          every crime of a large release is mostly repeated text)
     /cautions/<table>                  -> cautions/<table>/index.html  (its first rows)
     /cautions/releases/<id>            -> cautions/releases/<id>/index.html
     /cautions.db                       -> cautions.db (the same bytes: already laid out for range reads)
@@ -27,7 +30,9 @@ import argparse
 import asyncio
 import contextlib
 import csv
+import gzip
 import html
+import io
 import json
 import os
 import re
@@ -39,10 +44,11 @@ import urllib.parse
 from pathlib import Path, PurePosixPath
 
 import yaml
-from datasette.app import SETTINGS, Datasette
+from datasette.app import Datasette
 from datasette.utils import tilde_decode, tilde_encode
 
 from foi.manifest import sha256
+from plugins import server_settings
 
 ROOT = Path(__file__).resolve().parent
 DATABASE = "cautions"
@@ -55,23 +61,16 @@ SQL_PAGE_LIMITS = {"time-limit-ms": 20_000, "max-bytes": 50 * 1024 * 1024, "max-
 PRESENTATIONAL = {"_hide_sql", "_show_sql", "_dl", "_stream", "_size", "_shape", "_labels", "_json",
                   "_facet", "_facet_array", "_facet_date", "_nocount", "_nofacet", "_trace"}
 ATTRIBUTE = re.compile(r'''(<[a-zA-Z][^>]*?\s(?:href|src|action)=)("[^"]*"|'[^']*')''')
+# A figure's CSV of every crime with more rows than this is published compressed: at 1M rows the
+# whole table's was 218 MB, more than a third of the site beside the database; gzip makes it 12.5.
+COMPRESS_ROWS_OVER = 50_000
 CSS_URL = re.compile(r"url\((['\"]?)([^)'\"]+)\1\)")
 CSP_META = '<meta http-equiv="Content-Security-Policy" content="{}">'
 
 
 def serve_settings():
-    """serve.sh's `--setting name value` pairs, typed as Datasette types them: one place for them."""
-    defaults = {s.name: s.default for s in SETTINGS}
-    settings = {}
-    for name, value in re.findall(r"--setting\s+(\w+)\s+(\S+)", (ROOT / "serve.sh").read_text()):
-        default = defaults[name]
-        if isinstance(default, bool):
-            settings[name] = value.lower() in ("on", "true", "1")
-        elif isinstance(default, int):
-            settings[name] = int(value)
-        else:
-            settings[name] = value
-    return settings
+    """The server's settings (plugins/server_settings.py, which serve.sh gives the server)."""
+    return dict(server_settings.SETTINGS)
 
 
 def make_datasette(database, inspect_file=None):
@@ -80,14 +79,13 @@ def make_datasette(database, inspect_file=None):
         immutables=[str(database)],
         inspect_data=inspect_data,
         metadata=yaml.safe_load((ROOT / "metadata.yml").read_text(encoding="utf-8")),
-        plugins_dir=str(ROOT / "plugins"),
         template_dir=str(ROOT / "templates"),
         static_mounts=[("static", str(ROOT / "static"))]
         + ([("cards", str(Path(database).with_name("cards")))] if Path(database).with_name("cards").is_dir() else []),
         # the server's settings, but no cap on a CSV file: the static site's <figure>_rows.csv holds
         # every crime behind a figure (the server streams those; a file is written whole)
         settings={**serve_settings(), "max_csv_mb": 0},
-        cors=True,
+        cors=server_settings.CORS,
     )
 
 
@@ -119,7 +117,8 @@ class Site:
         self.queries = await self.ds.get_canned_queries(DATABASE, None)
         for name in self.queries:
             self.pages[f"/{DATABASE}/{name}"] = f"{DATABASE}/{name}/index.html"
-            self.files[f"/{DATABASE}/{name}.json?_shape=array"] = f"{DATABASE}/{name}.json"
+            self.files[f"/{DATABASE}/{name}.json"] = f"{DATABASE}/{name}.json"
+            self.files[f"/{DATABASE}/{name}.json?_shape=array"] = f"{DATABASE}/{name}.array.json"
             self.files[f"/{DATABASE}/{name}.csv"] = f"{DATABASE}/{name}.csv"
         for table in await db.table_names():
             self.tables[table] = await db.primary_keys(table)
@@ -143,9 +142,13 @@ class Site:
         kept = [(k, v) for k, v in pairs if k not in PRESENTATIONAL]
         if not kept and path in self.pages:
             return self.pages[path], []
+        def shape(query_pairs):  # JSON comes in the shape asked for: Datasette's object form, or an array
+            asked = dict(query_pairs)
+            return asked.get("_shape", "arrays"), asked.get("_nl", "")
         for key, file in self.files.items():
             key_path, _, key_query = key.partition("?")
-            if key_path == path and not kept:
+            if key_path == path and not kept and (not path.endswith(".json")
+                                                  or shape(urllib.parse.parse_qsl(key_query)) == shape(pairs)):
                 return file, []
         if path == f"/{DATABASE}" and any(k == "sql" for k, _ in pairs):
             return self.pages[path], pairs  # Datasette's own SQL link: the SQL page reads it
@@ -156,8 +159,8 @@ class Site:
             if name in self.queries:  # a canned query with other parameters
                 params = [(k, v) for k, v in kept if not k.startswith("_")]
                 return self.pages[f"/{DATABASE}"], [("sql", self.queries[name]["sql"]), *params]
-            if name in self.tables:
-                return self.pages[f"/{DATABASE}"], [("sql", self.table_sql(name, kept))]
+            if name in self.tables:  # the SQL page asks it as SQL (static/sql-in-browser.js's tableSql)
+                return self.pages[f"/{DATABASE}"], [("_table", name), *kept]
         if len(parts) == 4 and parts[1] == DATABASE and tilde_decode(parts[2]) in self.tables:
             table, row = tilde_decode(parts[2]), parts[3]
             pks = self.tables[table] or ["rowid"]
@@ -175,37 +178,6 @@ class Site:
             if config.get("fts_table"):
                 found[table] = [config["fts_table"], config.get("fts_pk", "rowid")]
         return found
-
-    def table_sql(self, table, pairs):
-        """A table page's filters, search and sort (the simple ones) as SQL."""
-        where, order = [], ""
-        config = self.ds.table_metadata(DATABASE, table) or {}
-        for key, value in pairs:
-            if key == "_search" and config.get("fts_table"):
-                fts, pk = config["fts_table"], config.get("fts_pk", "rowid")
-                where.append(f"{sqlite_name(pk)} in (select rowid from {sqlite_name(fts)} where "
-                             f"{sqlite_name(fts)} match escape_fts({sqlite_quote(value)}))")
-            elif key in ("_sort", "_sort_desc"):
-                order = f" order by {sqlite_name(value)}" + (" desc" if key == "_sort_desc" else "")
-            elif not key.startswith("_"):
-                column, _, op = key.partition("__")
-                if op in ("", "exact"):
-                    where.append(f"{sqlite_name(column)} = {sqlite_quote(value)}")
-                elif op == "not":
-                    where.append(f"{sqlite_name(column)} != {sqlite_quote(value)}")
-                elif op == "contains":
-                    where.append(f"{sqlite_name(column)} like {sqlite_quote('%' + value + '%')}")
-                elif op == "isnull":
-                    where.append(f"{sqlite_name(column)} is null")
-                elif op == "notnull":
-                    where.append(f"{sqlite_name(column)} is not null")
-                elif op in ("gt", "gte", "lt", "lte"):
-                    sign = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}[op]
-                    where.append(f"{sqlite_name(column)} {sign} {sqlite_quote(value)}")
-        sql = f"select * from {sqlite_name(table)}"
-        if where:
-            sql += " where " + " and ".join(where)
-        return sql + order + " limit 1001"
 
     def local_url(self, url, page_path, page_file):
         """A URL as a page gives it -> the URL on the static site, relative to page_file."""
@@ -285,14 +257,26 @@ def sql_page_html(text, site, page_file):
     return text.replace("</head>", scripts, 1)
 
 
-def table_form(text, table):
+def table_form(text, table, sql_page):
     """A table page's search box and filters, sent to the SQL page with the table's name: the
-    page there (static/sql-in-browser.js) asks the same question as SQL and answers it."""
+    page there (static/sql-in-browser.js) asks the same question as SQL and answers it. The
+    same script, first in the page's head, sends an address with filters there too (a shared
+    link to cautions/cautions/?offence_group=...), before the page's unfiltered rows are shown."""
     action = f'<form class="filters" action="/{DATABASE}/{tilde_encode(table)}" method="get">'
-    if action not in text:
-        return text
-    hidden = f'<input type="hidden" name="_table" value="{html.escape(table, quote=True)}">'
-    return text.replace(action, f'<form class="filters" action="/{DATABASE}" method="get">{hidden}', 1)
+    if action in text:
+        hidden = f'<input type="hidden" name="_table" value="{html.escape(table, quote=True)}">'
+        text = text.replace(action, f'<form class="filters" action="/{DATABASE}" method="get">{hidden}', 1)
+    script = (f'<script src="/{SQL_PAGE_SCRIPT}" data-sql-page="{html.escape(sql_page, quote=True)}" '
+              f'data-table="{html.escape(table, quote=True)}" data-keep="{",".join(sorted(PRESENTATIONAL))}"></script>')
+    return text.replace("<head>", "<head>\n    " + script, 1)
+
+
+def array_link_for_charts(text, array_url):
+    """datasette-vega draws from the page's first JSON export link with ?_shape=array added, which a
+    static host ignores: a hidden first link to the array file gives it the array, while the link a
+    reader sees keeps giving the server's object form."""
+    marker = '<p class="export-links">'
+    return text.replace(marker, f'{marker}<a href="{html.escape(array_url, quote=True)}" hidden></a>', 1)
 
 
 def canned_query_form(text, name, sql):
@@ -341,18 +325,40 @@ async def fetch(ds, path):
     return response
 
 
-def write_view_csv(database, view, destination):
+def write_view_csv(database, view, destination, compress_rows_over=COMPRESS_ROWS_OVER):
     """A view as the CSV Datasette streams for it (?_stream=on: its columns, then every row, written
     by Python's csv module as Datasette writes them), read straight from the database: through the
-    app, 10M rows took over an hour; this way, a minute."""
+    app, 10M rows took over an hour; this way, a minute. Over `compress_rows_over` rows it is
+    written gzip-compressed (the same bytes inside, no name or time in the header: the same file
+    from the same database) as destination + '.gz'. Returns whether it was compressed."""
     destination.parent.mkdir(parents=True, exist_ok=True)
-    with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as conn, \
-            open(destination, "w", encoding="utf-8", newline="") as out:
-        cursor = conn.execute(f"select * from {sqlite_name(view)}")
-        writer = csv.writer(out)
-        writer.writerow([d[0] for d in cursor.description])
-        while batch := cursor.fetchmany(10_000):
-            writer.writerows(batch)
+    with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as conn:
+        rows, = conn.execute(f"select count(*) from {sqlite_name(view)}").fetchone()
+        compress = rows > compress_rows_over
+        target = destination.with_name(destination.name + ".gz") if compress else destination
+        with open(target, "wb") as raw, \
+                (gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) if compress
+                 else contextlib.nullcontext(raw)) as binary, \
+                io.TextIOWrapper(binary, encoding="utf-8", newline="") as out:
+            cursor = conn.execute(f"select * from {sqlite_name(view)}")
+            writer = csv.writer(out)
+            writer.writerow([d[0] for d in cursor.description])
+            while batch := cursor.fetchmany(10_000):
+                writer.writerows(batch)
+    return compress
+
+
+GZ_DOWNLOAD = re.compile(r'(<a href="([^"]*\.csv\.gz)"[^>]*>[^<]*?as CSV)(</a>)')
+
+
+def compressed_download_text(text, site_dir):
+    """A link to a compressed CSV says so, with its size: the reader's computer opens it (a
+    double-click on Windows and macOS, gunzip elsewhere), but should know before downloading."""
+    def note(match):
+        file = next(site_dir.glob(f"{DATABASE}/{PurePosixPath(match.group(2)).name}"), None)
+        size = f", {file.stat().st_size / 1e6:,.1f} MB" if file else ""
+        return f"{match.group(1)}, compressed with gzip{size}{match.group(3)}"
+    return GZ_DOWNLOAD.sub(note, text)
 
 
 async def fetch_to_file(ds, path, destination):
@@ -378,7 +384,8 @@ async def fetch_to_file(ds, path, destination):
         raise PageFailed(f"{path} answered {status.get('code')}")
 
 
-async def publish(database, output, inspect_file=None, site_url=None, quiet=False):
+async def publish(database, output, inspect_file=None, site_url=None, quiet=False,
+                  compress_rows_over=COMPRESS_ROWS_OVER):
     started = time.monotonic()
     output = Path(output)
     if Path(database).stem != DATABASE:
@@ -391,6 +398,11 @@ async def publish(database, output, inspect_file=None, site_url=None, quiet=Fals
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
 
+    for path, file in list(site.files.items()):  # before the pages: their links name these files
+        if path.endswith("_rows.csv?_stream=on"):  # every crime behind a figure: straight from SQLite
+            if write_view_csv(database, path.split("?")[0].rsplit("/", 1)[-1][:-len(".csv")], tmp / file,
+                              compress_rows_over):
+                site.files[path] = file + ".gz"
     for path, file in site.pages.items():
         response = await fetch(ds, path)
         text = response.text
@@ -402,16 +414,16 @@ async def publish(database, output, inspect_file=None, site_url=None, quiet=Fals
                 and re.search(r"(?<![:\w]):[A-Za-z_]\w*", site.queries[name]["sql"]):
             text = canned_query_form(text, name, site.queries[name]["sql"])
         if path == f"/{DATABASE}/{name}" and name in site.tables:
-            text = table_form(text, name)
+            text = table_form(text, name, site.relative(site.pages[f"/{DATABASE}"], file))
+        if path == f"/{DATABASE}/{name}" and name in site.queries:
+            text = array_link_for_charts(text, f"/{DATABASE}/{name}.json?_shape=array")  # -> name.array.json
         text = site.rewrite_html(text, path, file)
+        text = compressed_download_text(text, tmp)
         if csp:
             text = text.replace("<head>", "<head>\n    " + static_policy(csp), 1)
         write(tmp, file, text.encode("utf-8"))
     for path, file in site.files.items():
-        view = path.split("?")[0].rsplit("/", 1)[-1]
-        if path.endswith("_rows.csv?_stream=on"):  # every crime behind a figure: straight from SQLite
-            write_view_csv(database, view[:-len(".csv")], tmp / file)
-        else:
+        if not path.endswith("_rows.csv?_stream=on"):
             await fetch_to_file(ds, path, tmp / file)
 
     response = await ds.client.get("/-/this-page-is-not-on-the-site")

@@ -70,7 +70,9 @@ def cpu_seconds(pid):
 class Site:
     def __init__(self, root, db, inspect, exports, log):
         self.port = common.free_port()
+        # PYTHONPATH: that checkout's plugins/ package, found before the one installed in this venv
         env = dict(os.environ, HOST="127.0.0.1", PORT=str(self.port), DATASETTE=str(common.VENV_BIN / "datasette"),
+                   PYTHON=str(common.PYTHON), PYTHONPATH=str(Path(root).resolve()),
                    DATABASE=str(db), INSPECT_FILE=str(inspect), EXPORTS=str(exports))
         self.log = open(log, "wb")
         self.process = subprocess.Popen(["sh", str(Path(root) / "serve.sh")], env=env, stdout=self.log,

@@ -18,6 +18,7 @@ of (a) at 1M rows; ours under 200 MB peak RSS; the same database, byte for byte,
 """
 import argparse
 import json
+import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -28,6 +29,7 @@ from common import fmt, median  # noqa: E402
 
 TARGET_RATIO = 4.0
 TARGET_RSS_MB = 200
+TARGET_DB_MIB_PER_MILLION = 400  # issue 21: at most 400 MiB at 1M rows
 
 
 def main(argv=None):
@@ -82,6 +84,7 @@ def run(rows, runs, seed=common.SEED, sqlite_utils_runs=1, with_indexed=True, lo
             log(f"run {i + 1}/{runs} {name:4}: {m['seconds']:7.2f}s  peak RSS {m['peak_rss_mb']:6.0f} MB  "
                 f"db {m['db_mb']:6.0f} MB")
             if name == "ours" and i == runs - 1:
+                sizes = db_sizes(db)
                 common.store_built_db(db, rows, seed)  # for serve_bench.py
             else:
                 db.unlink()
@@ -102,11 +105,34 @@ def run(rows, runs, seed=common.SEED, sqlite_utils_runs=1, with_indexed=True, lo
         s["ratio_to_a"] = s["seconds"] / base
     ours_log = Path(measured["ours"][-1]["log"]).read_text(errors="replace")
     result = {"rows": rows, "seed": seed, "runs": runs, "release_mb": common.mb(release.stat().st_size),
+              "db_sizes_mib": sizes,
               "generator": common.GENERATOR, "summary": summary, "ours_output": ours_log[-3000:],
               "machine": common.machine(), "when": time.strftime("%Y-%m-%d %H:%M")}
     (common.OUT / f"build_bench_{rows}.json").write_text(json.dumps(result, indent=2))
     (common.OUT / f"build_bench_{rows}.md").write_text(markdown_report(result))
     return result
+
+
+def db_sizes(db):
+    """Where the database's bytes are: each table and index, in MiB, largest first (SQLite's dbstat)."""
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+        return [[name, round(size / 2 ** 20, 3)] for name, size in conn.execute(
+            "select name, sum(pgsize) from dbstat group by name order by 2 desc, 1")]
+
+
+def size_report(result):
+    sizes = result.get("db_sizes_mib")
+    if not sizes:
+        return ""
+    total = sum(size for _, size in sizes)
+    target = TARGET_DB_MIB_PER_MILLION * result["rows"] / 1_000_000
+    shown = [[name, fmt(size, ".1f")] for name, size in sizes if size >= 0.5]
+    rest = sum(size for _, size in sizes if size < 0.5)
+    verdict = (f" (target at most {target:.0f} MiB, {TARGET_DB_MIB_PER_MILLION} per 1M rows: "
+               f"{'meets' if total <= target else 'OVER'})") if result["rows"] >= 1_000_000 else ""
+    return (f"ours: {total:.1f} MiB{verdict}; by table and index:\n"
+            + common.markdown_table(["table or index", "MiB"], shown + [[f"the other {len(sizes) - len(shown)}",
+                                                                          fmt(rest, ".1f")]]) + "\n")
 
 
 LABELS = {"ours": "ours: build.py", "a": "(a) csv + sqlite3 executemany",
@@ -137,7 +163,7 @@ HEADERS = ["loader", "runs", "median s", "ratio to (a)", "peak RSS MB", "db MB",
 def text_report(result):
     head = (f"Build benchmark: {result['rows']:,} rows ({result['release_mb']:.0f} MB CSV, "
             f"{result['generator']}), {result['runs']} run(s)\n")
-    return head + common.text_table(HEADERS, rows_of(result))
+    return head + common.text_table(HEADERS, rows_of(result)) + "\n" + size_report(result)
 
 
 def markdown_report(result):
@@ -153,6 +179,7 @@ def markdown_report(result):
         "",
         f"All runs of build.py: {', '.join(f'{x:.2f}s' for x in s['seconds_all'])}.",
         "",
+        size_report(result),
     ])
 
 

@@ -9,7 +9,6 @@ import argparse
 import asyncio
 import cProfile
 import json
-import re
 import statistics
 import sys
 import time
@@ -19,26 +18,20 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402
-
-
-def settings_from_serve_sh():
-    text = (common.ROOT / "serve.sh").read_text()
-    return {name: (int(value) if value.isdigit() else value == "on" if value in ("on", "off") else value)
-            for name, value in re.findall(r"--setting\s+(\S+)\s+(\S+)", text)}
+from plugins import server_settings  # noqa: E402
 
 
 def make(db, inspect, ours):
     from datasette.app import Datasette
     kwargs = {}
     if ours:
-        kwargs = {"metadata": yaml.safe_load((common.ROOT / "metadata.yml").read_text()),
-                  "plugins_dir": str(common.ROOT / "plugins")}
+        kwargs = {"metadata": yaml.safe_load((common.ROOT / "metadata.yml").read_text())}
         if (common.ROOT / "templates").exists():
             kwargs["template_dir"] = str(common.ROOT / "templates")
         if (common.ROOT / "static").exists():
             kwargs["static_mounts"] = [("static", str(common.ROOT / "static"))]
     return Datasette(immutables=[str(db)], inspect_data=json.loads(Path(inspect).read_text()),
-                     settings=settings_from_serve_sh(), **kwargs)
+                     settings=dict(server_settings.SETTINGS), **kwargs)
 
 
 async def measure(ds, path, requests, profile):
@@ -78,8 +71,12 @@ def main(argv=None):
     results = {}
     for name, ours, path in (("plain", False, args.plain_path or args.path), ("ours", True, args.path)):
         # timed without the profiler, then profiled
-        status, size, times, _ = asyncio.run(measure(make(named, inspect, ours), path, args.requests, False))
-        _, _, _, profiler = asyncio.run(measure(make(named, inspect, ours), path, args.requests, True))
+        restore = (lambda: None) if ours else common.without_site_plugins()  # the site's package is installed
+        try:
+            status, size, times, _ = asyncio.run(measure(make(named, inspect, ours), path, args.requests, False))
+            _, _, _, profiler = asyncio.run(measure(make(named, inspect, ours), path, args.requests, True))
+        finally:
+            restore()
         results[name] = (status, size, times, profiler)
         print(f"{name:5}: status {status}, {size:,} bytes, median {statistics.median(times):.2f} ms "
               f"over {args.requests} requests, in process")

@@ -43,6 +43,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402
+from plugins import server_settings  # noqa: E402
 from common import fmt, median  # noqa: E402
 
 TARGET_RATIO = 0.9
@@ -107,14 +108,8 @@ def parameters(sql):
 # --- servers -----------------------------------------------------------------------------------
 
 def serve_settings():
-    """serve.sh's --setting pairs (and --cors), so plain Datasette runs with the same ones."""
-    text = (common.ROOT / "serve.sh").read_text()
-    args = []
-    for name, value in re.findall(r"--setting\s+(\S+)\s+(\S+)", text):
-        args += ["--setting", name, value]
-    if re.search(r"^\s*--cors\b", text, re.M):
-        args.append("--cors")
-    return args
+    """The server's settings and --cors (plugins/server_settings.py), so plain Datasette runs with the same ones."""
+    return server_settings.arguments()
 
 
 class Server:
@@ -178,7 +173,7 @@ def start_servers(db, inspect, work):
     datasette = common.VENV_BIN / "datasette"
     ours_port, plain_port = common.free_port(), common.free_port()
     serve_sh = (common.ROOT / "serve.sh").read_text()
-    env = dict(os.environ, HOST="127.0.0.1", PORT=str(ours_port), DATASETTE=str(datasette))
+    env = dict(os.environ, HOST="127.0.0.1", PORT=str(ours_port), DATASETTE=str(datasette), PYTHON=str(common.PYTHON))
     note = None
     if "DATABASE" in serve_sh and "INSPECT_FILE" in serve_sh:
         env.update(DATABASE=str(db), INSPECT_FILE=str(inspect))
@@ -200,7 +195,7 @@ def start_servers(db, inspect, work):
     servers = {}
     try:
         servers["ours"] = Server("ours", ["sh", str(script)], ours_port, env=env, log_path=work / "ours.log")
-        servers["plain"] = Server("plain", [str(datasette), "serve", "-i", str(db), "--inspect-file", str(inspect),
+        servers["plain"] = Server("plain", [str(common.PYTHON), str(common.BENCH / "plain_datasette.py"), "serve", "-i", str(db), "--inspect-file", str(inspect),
                                             "--metadata", str(plain_metadata),
                                             *serve_settings(), "--host", "127.0.0.1", "--port", str(plain_port)],
                                   plain_port, log_path=work / "plain.log")

@@ -16,6 +16,7 @@ column_values.py  each column's distinct values counted as rows stream; withheld
 small_numbers.py  a sexual offence alone in its date, area and age group: its month, no area
 loaded.py    what one release gave: the row of the releases table, and the build's summary
 figures.py   the story's published figures, checked against the build
+replies.py   a round robin: one request to many forces, the replies table, working days, the Home Office beside each
 describe.py  `build.py describe`: a release nobody has declared, as a manifest entry
 charts.py    a breakdown chart's shape and colours, for the page and the card
 cards.py     each headline figure's link-preview card (og:image)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-from .charts import chart_shape, colour_map, wrap
+from .charts import chart_shape, colour_map, lies_down, lying_layout, ranked, upright_label_boxes, wrap
 
 WIDTH, HEIGHT = 1200, 630
 INK, MUTED, RULE, SAMPLE_RED = "#1a1a1a", "#4d4d4d", "#d0d0d0", "#b00020"
@@ -59,34 +59,79 @@ def draw_card(path, site_title, title, figures, sentence, columns, rows, declare
     image.save(path, format="PNG", optimize=True)
 
 
+LABEL_SIZE, LINE_HEIGHT, LEGEND_ROW = 20, 24, 26
+
+
+def label_measure(draw):
+    """How wide a category label is on the card (text -> px), in the font it is drawn in."""
+    return lambda text: draw.textlength(str(text), font=font(LABEL_SIZE))
+
+
+def chart_layout(draw, box, columns, rows):
+    """Where the breakdown goes in `box`: upright bars when each label fits under its bar, else
+    horizontal bars, ranked (foi.charts.lies_down, the page's rule). A dict: `lies_down`, `xs` in
+    drawing order, `labels` (each with its `lines` and `box`), the plot's edges and the legend's top."""
+    left, top, right, bottom = box
+    y_col, x_col, colour_col, xs, series, totals = chart_shape(columns, rows)
+    measure = label_measure(draw)
+    legend_height = LEGEND_ROW * len(series) if colour_col else 0
+    if lies_down([str(x) for x in xs], right - left, measure):
+        order = ranked(xs, totals)
+        placed = lying_layout([str(x) for x in order], (left, top, right - 70, bottom - legend_height - 8),
+                              measure, LINE_HEIGHT)
+        return {"lies_down": True, "xs": order[:len([p for p in placed if "more" not in p])], "labels": placed,
+                "legend_top": bottom - legend_height + 4}
+    band = (right - left) / max(len(xs), 1)
+    lines = max(len(p["lines"]) for p in upright_label_boxes([str(x) for x in xs], left, band, 0, measure, LINE_HEIGHT))
+    plot_bottom = bottom - 10 - lines * LINE_HEIGHT - legend_height
+    placed = upright_label_boxes([str(x) for x in xs], left, band, plot_bottom + 6, measure, LINE_HEIGHT)
+    return {"lies_down": False, "xs": xs, "labels": placed, "band": band, "plot_top": top,
+            "plot_bottom": plot_bottom, "legend_top": plot_bottom + 12 + lines * LINE_HEIGHT}
+
+
 def bars(draw, box, columns, rows, declared):
-    """Stacked bars of the breakdown in `box`, a legend beneath: the page's chart, small."""
+    """The breakdown in `box`, a legend beneath: the page's chart, small."""
     left, top, right, bottom = box
     y_col, x_col, colour_col, xs, series, totals = chart_shape(columns, rows)
     colours = colour_map(colour_col, series, declared) if colour_col else {}
-    legend_height = 26 * len(series) if colour_col else 0
-    plot_bottom = bottom - 34 - legend_height
+    layout = chart_layout(draw, box, columns, rows)
     peak = max(totals.values()) or 1
-    width = (right - left) / max(len(xs), 1)
-    bar = min(90, width * 0.7)
-    for i, x in enumerate(xs):
-        cx = left + width * i + width / 2
-        base = plot_bottom
-        for row in (r for r in rows if r[x_col] == x):
-            height = (row[y_col] or 0) / peak * (plot_bottom - top)
-            colour = colours.get(row[colour_col], "#0072B2") if colour_col else "#0072B2"
-            if height > 0:
-                draw.rectangle([cx - bar / 2, base - height, cx + bar / 2, base], fill=colour)
-            base -= height
-        label = str(x)
-        draw.text((cx - draw.textlength(label, font=font(20)) / 2, plot_bottom + 6), label, font=font(20), fill=MUTED)
-        total = fmt(totals[x])
-        draw.text((cx - draw.textlength(total, font=font(22)) / 2, base - 28), total, font=font(22), fill=INK)
-    ly = plot_bottom + 36
+    if layout["lies_down"]:
+        for placed in layout["labels"]:
+            for n, line in enumerate(placed["lines"]):
+                text_left = placed["box"][2] - draw.textlength(line, font=font(LABEL_SIZE))
+                draw.text((text_left, placed["box"][1] + n * LINE_HEIGHT), line, font=font(LABEL_SIZE), fill=MUTED)
+        for x, placed in zip(layout["xs"], layout["labels"]):
+            full = placed["right"] - placed["left"]
+            start, mid = placed["left"], (placed["top"] + placed["bottom"]) / 2
+            for row in (r for r in rows if r[x_col] == x):
+                length = (row[y_col] or 0) / peak * full
+                colour = colours.get(row[colour_col], "#0072B2") if colour_col else "#0072B2"
+                if length > 0:
+                    draw.rectangle([start, mid - 8, start + length, mid + 8], fill=colour)
+                start += length
+            draw.text((start + 6, mid - 11), fmt(totals[x]), font=font(LABEL_SIZE), fill=INK)
+    else:
+        band, plot_bottom, plot_top = layout["band"], layout["plot_bottom"], layout["plot_top"]
+        bar = min(90, band * 0.7)
+        for x, placed in zip(xs, layout["labels"]):
+            cx, base = placed["centre"], plot_bottom
+            for row in (r for r in rows if r[x_col] == x):
+                height = (row[y_col] or 0) / peak * (plot_bottom - plot_top)
+                colour = colours.get(row[colour_col], "#0072B2") if colour_col else "#0072B2"
+                if height > 0:
+                    draw.rectangle([cx - bar / 2, base - height, cx + bar / 2, base], fill=colour)
+                base -= height
+            for n, line in enumerate(placed["lines"]):
+                draw.text((cx - draw.textlength(line, font=font(LABEL_SIZE)) / 2, placed["box"][1] + n * LINE_HEIGHT),
+                          line, font=font(LABEL_SIZE), fill=MUTED)
+            total = fmt(totals[x])
+            draw.text((cx - draw.textlength(total, font=font(22)) / 2, base - 28), total, font=font(22), fill=INK)
+    ly = layout["legend_top"]
     for i, value in enumerate(series):
-        yy = ly + 26 * i
+        yy = ly + LEGEND_ROW * i
         draw.rectangle([left, yy + 3, left + 18, yy + 21], fill=colours[value])
-        draw.text((left + 26, yy), str(value)[:44], font=font(20), fill=INK)
+        draw.text((left + 26, yy), str(value)[:44], font=font(LABEL_SIZE), fill=INK)
 
 
 def write_all(conn, metadata, queries, figures, releases, folder):

@@ -283,7 +283,8 @@ def check_rows(db, staged, tally, watch, hidden, quote, table_notes=()):
                     "outcome_date": {" ".join(d) for d in tally.dates}, "offence_code": {k[0] for k in tally.offences},
                     "offence_description": {k[1] for k in tally.offences}}
     fields = {i: f for f, i in staged.found.items()}
-    names = [c for c in db[staged.raw].columns_dict if c not in (staged.line, staged.reason)]
+    names = [d[0] for d in db.execute(f"select * from {raw} limit 0").description  # a temporary table
+             if d[0] not in (staged.line, staged.reason, staged.combination)]
     findings = []
     first_line, last_line = db.execute(f"select min({line}), max({line}) from {raw}").fetchone()
 

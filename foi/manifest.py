@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from . import clean
+from . import clean, replies
 from .errors import ReleaseError
 from .outcomes import KINDS as OUTCOME_KINDS
 from .personal_data import KINDS as FINDINGS
@@ -18,12 +18,14 @@ REQUIRED = ["id", "kind", "file", "title", "authority", "source_url", "licence",
 OPTIONAL = ["foi_reference", "requested", "answered", "description", "sha256", "sheet", "encoding",
             "delimiter", "columns", "date_format", "outcomes", "offences", "table", "counts", "counts_matching",
             "header_rows", "total_rows", "subtotal_rows", "row_total", "period", "outside_period", "rows_are",
-            "unmatched_offences", "withhold", "hidden", "reviewed"]
+            "unmatched_offences", "withhold", "hidden", "reviewed",
+            "request", "status", "refusal", "total"]  # a reply to a round robin (foi/replies.py)
 # What one row of a row-level release is (`rows_are:`); figures count crimes either way.
 ROWS_ARE = ("crimes", "offences", "offenders")
 # Tables build.py makes itself; a counts release's `table:` may not take one of these names.
-BUILT_TABLES = {"releases", "offence_codes", "offence_descriptions", "cautions", "cautions_by_month",
-                "headline_figures", "outcome_values", "offence_matches", "date_values", "published_totals", "cautions_by_code"}
+BUILT_TABLES = {"releases", "offence_codes", "offence_descriptions", "cautions", "monthly_cautions",
+                "headline_figures", "outcome_values", "offence_matches", "date_values", "published_totals", "cautions_by_code",
+                "requests", "replies", "story_releases"}
 BUILT_PREFIXES = ("raw_", "offence_descriptions_fts", "offence_codes_fts", "sqlite_")
 
 
@@ -49,8 +51,13 @@ def load(path):
         raise ReleaseError(path, "the manifest has no `releases:` list", "add at least one release; see README.md")
     ids, tables = set(), set()
     lines = release_lines(text)
+    requests = replies.check_requests(path, manifest, replies.section_lines(text, "requests", yaml, NoAliasLoader),
+                                      is_date)
     for number, release in enumerate(manifest["releases"], 1):
         check_release(path, number, release, ids, tables, lines[number - 1] if number <= len(lines) else (None, {}))
+        release["_lines"] = lines[number - 1] if number <= len(lines) else (None, {})
+    replies.check_replies(path, manifest["releases"], requests, lines)
+    manifest["_requests"] = requests
     return manifest
 
 
@@ -102,7 +109,9 @@ def check_release(path, number, release, ids, tables, lines):
 
     if not isinstance(release, dict):
         fail("is not a mapping of keys to values", "write it as `- id: ...` followed by indented `key: value` lines")
-    missing = [k for k in REQUIRED if k not in release or release[k] in (None, "")]
+    no_file = release.get("status") in replies.NO_FILE  # a refusal or a non-reply: provenance, no data
+    required = [k for k in REQUIRED if not (no_file and k in ("kind", "file"))]
+    missing = [k for k in required if k not in release or release[k] in (None, "")]
     if missing:
         fail(f"is missing {', '.join(missing)}", "add them; every release says what it is and where it came from")
     unknown = sorted(set(release) - set(REQUIRED) - set(OPTIONAL), key=str)
@@ -115,8 +124,8 @@ def check_release(path, number, release, ids, tables, lines):
     if release["id"] in ids:
         fail(f"id {release['id']!r} is used twice", "give each release its own id", "id")
     ids.add(release["id"])
-    if release["kind"] not in KINDS:
-        fail(f"kind {release['kind']!r} is not one of {', '.join(KINDS)}",
+    if not (no_file and "kind" not in release) and release.get("kind") not in KINDS:
+        fail(f"kind {release.get('kind')!r} is not one of {', '.join(KINDS)}",
              "use `rows` for one row per crime, `counts` for a published table of counts", "kind")
     if not isinstance(release["is_sample"], bool):
         fail("is_sample must be true or false", "write `is_sample: false` for a real release", "is_sample")
@@ -127,9 +136,12 @@ def check_release(path, number, release, ids, tables, lines):
     if not re.fullmatch(r"https?://[^\s/$.?#][^\s]*", str(release["source_url"])):
         fail(f"source_url {release['source_url']!r} is not a web address", "write the address where the release "
              "can be seen, starting https:// (a disclosure log entry, the story, the statistics page)", "source_url")
+    replies.check_release_keys(release, fail, is_date)
     for key in ("title", "authority", "licence", "file"):
-        if not isinstance(release[key], str):
+        if key in release and not isinstance(release[key], str):
             fail(f"{key} must be text, not {release[key]!r}", f"put it in quotes: {key}: \"...\"", key)
+    if no_file:
+        return
     period = release.get("period")
     if period is not None and not (isinstance(period, dict) and period and set(period) <= {"from", "to"}
                                    and all(is_date(v) for v in period.values())):

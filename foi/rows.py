@@ -26,7 +26,7 @@ from .read import HEADER_FIX, Table
 from .schema import CAUTIONS_COLUMNS, ROW_FIELDS, header_key, match_columns, unique_column_names
 
 WHITESPACE = "' ' || char(9, 10, 13, 160)"  # what SQL trim() strips, as Python's strip() would
-RAW_OWN_COLUMNS = ("source_line", "rejected_reason")
+RAW_OWN_COLUMNS = ("source_line", "rejected_reason", "combination")
 
 
 @dataclass
@@ -44,6 +44,9 @@ class Staged:
     date_columns: list = field(default_factory=list)  # the raw columns it is read from
     outcomes: dict = field(default_factory=dict)  # outcome value as given -> the kind it was read as
     kinds: list = field(default_factory=list)     # by id: each distinct (outcome, age group), decided
+    raw_columns: list = field(default_factory=list)  # the raw table's columns for the release's cells, in order
+    tally: "Tally" = None
+    combination: str = None       # the temporary raw table's column numbering each row's combination (Tally)
 
     @property
     def date_header(self):
@@ -177,11 +180,15 @@ def stage(db, release, source, lookup, descriptions, show_progress):
                                f"release {release['id']} in data/manifest.yml (the headers are: "
                                f"{', '.join(map(repr, headers))}); if the release has no offence at all, add "
                                "`unmatched_offences: keep`", line=table.header_line)
-        names, (line_col, reason_col) = unique_column_names(headers, RAW_OWN_COLUMNS)
+        names, (line_col, reason_col, combination_col) = unique_column_names(headers, RAW_OWN_COLUMNS)
         raw = "raw_" + release["id"].replace("-", "_")
-        db[raw].create({line_col: int, **{n: str for n in names}, reason_col: str}, pk=line_col)
-        insert_sql = (f"insert into {quote(raw)} ({', '.join(map(quote, [*names, line_col]))}) "
-                      f"values ({', '.join('?' * (len(names) + 1))})")  # each row's cells, then its line
+        # every cell as read, in a temporary table the decisions are made from; keep_raw() writes the
+        # compact copy the database keeps, and the view of it named raw_<id>
+        db.execute(f"create temp table {quote(raw)} ({quote(line_col)} integer primary key, "
+                   f"{''.join(f'{quote(n)} text, ' for n in names)}{quote(reason_col)} text, "
+                   f"{quote(combination_col)} integer)")
+        insert_sql = (f"insert into {quote(raw)} ({', '.join(map(quote, [*names, line_col, combination_col]))}) "
+                      f"values ({', '.join('?' * (len(names) + 2))})")  # each row's cells, its line, its combination
         tally = Tally(found, dates.columns)
         kept = [i for i in range(len(all_headers)) if i not in withheld]
         mapped_full = {kept[j] for j in [*found.values(), *dates.columns]}
@@ -205,7 +212,8 @@ def stage(db, release, source, lookup, descriptions, show_progress):
     loaded.unmapped_columns = [h for i, h in enumerate(headers) if i not in mapped]
     staged = Staged(loaded, raw, line_col, reason_col, field_columns,
                     extra={names[i]: headers[i] for i in range(len(headers)) if i not in mapped},
-                    headers=headers, found=found, dates=dates, date_columns=[names[i] for i in dates.columns])
+                    headers=headers, found=found, dates=dates, date_columns=[names[i] for i in dates.columns],
+                    raw_columns=names, tally=tally, combination=combination_col)
     tally.finish()
     loaded.disclosure = disclosure.check_rows(db, staged, tally, watch, hidden, quote, notes)
     decide_outcomes(db, staged, tally)
@@ -235,27 +243,31 @@ class Tally:
         self.seen = {}
 
     def records(self, rows, bar=None):
-        """The rows as executemany takes them: each row's cells with its line number after them."""
+        """The rows as executemany takes them: each row's cells, then its line number and the number
+        of its combination (in the order the combinations first appear)."""
         key, seen = self.key, self.seen
         mark = bar.every if bar else float("inf")
         for line, cells in rows:
             k = key(cells)
             counted = seen.get(k)
             if counted is None:  # the strings of a new combination, shared with the others that hold them
-                seen[tuple(map(intern, k))] = [1, line]
+                counted = seen[tuple(map(intern, k))] = [1, line, len(seen)]
             else:
                 counted[0] += 1
             if line > mark:
-                mark = bar.show(line, sum(n for n, _ in seen.values()))
+                mark = bar.show(line, sum(v[0] for v in seen.values()))
             cells.append(line)
+            cells.append(counted[2])
             yield cells
-        self.rows = sum(n for n, _ in seen.values())
+        self.rows = sum(v[0] for v in seen.values())
 
     def finish(self, kinds=None):
         """`kinds`: the (outcome, age group) ids already given out, kept (small_numbers.coarsen)."""
         positions, parts = self.positions[:4], self.positions[4:]
         self.kinds, self.dates, self.offences, self.joint = dict(kinds or {}), {}, {}, {}
-        for k, (n, line) in self.seen.items():
+        # each combination by the number its rows carry; none once the rows were rewritten (coarsened)
+        self.combinations = list(self.seen) if all(len(v) == 3 for v in self.seen.values()) else None
+        for k, (n, line, *_) in self.seen.items():
             o, a, c, s = (k[p] if p is not None else "" for p in positions)
             d = tuple(k[p] for p in parts)
             ki = self.kinds.setdefault((o, a), len(self.kinds))
@@ -644,6 +656,8 @@ def insert(db, staged, extra_columns, unique_references=True):
         cell = f"nullif(trim(r.{quote(raw_column)}, {WHITESPACE}), '')" if raw_column else "null"
         values[name] = casts[kind].format(cell) if raw_column else "null"
     before = db.execute("select count(*) from cautions").fetchone()[0]
+    if before:  # the reference alone is unique only within one release (check_references)
+        db.execute("drop index if exists idx_cautions_crime_reference")
     sql = f"""insert into cautions ({', '.join(f'[{c}]' for c in values)})
         select {', '.join(values.values())}
         from {quote(staged.raw)} r
@@ -667,15 +681,93 @@ def insert(db, staged, extra_columns, unique_references=True):
         check_references(db, loaded, column, unique_references)
     else:
         count_crimes(db, loaded)
+    keep_raw(db, staged)
+
+
+def keep_raw(db, staged):
+    """The release's original cells, as the database keeps them. A column the build decides from
+    (outcome, age group, offence code and description, the date) holds a handful of values over
+    and over: raw_<id>_cells stores each of its cells as the number of its value in raw_values (a
+    foreign key, so Datasette shows the value beside it). A crime reference that cautions holds
+    exactly as written is stored as the number of that crime's row in cautions (its id), once;
+    any other (a rejected row's, one with spaces around it) as written, and so are the other
+    cells (columns kept as given, rejected_reason). The view raw_<id> puts the values back:
+    every original cell, readable and queryable by the same names as before."""
+    raw, line, tally, loaded = staged.raw, staged.line, staged.tally, staged.loaded
+    cells = f"{raw}_cells"
+    if db.execute("select 1 from main.sqlite_master where name = ? collate nocase", [cells]).fetchone():
+        raise ReleaseError("data/manifest.yml", f"release {staged.loaded.release['id']!r} keeps its cells in {cells}, "
+                           "the name another release's table has", "give one of the two releases another `id:`")
+    coded = [*(staged.field_columns[f] for f in tally.fields), *staged.date_columns]
+    # the commonest values first: SQLite stores the numbers 0 and 1 in no bytes, up to 127 in one
+    rows = Counter()
+    kinds, dates, offences = Tally.values(tally.kinds), Tally.values(tally.dates), Tally.values(tally.offences)
+    for (ki, di, oi), (n, _) in tally.joint.items():
+        for value in (*kinds[ki], *dates[di], *offences[oi]):
+            rows[value] += n
+    db.execute("create table if not exists raw_values (id integer primary key, value text not null unique)")
+    first = db.execute("select coalesce(max(id) + 1, 0) from raw_values").fetchone()[0]
+    db.conn.executemany("insert or ignore into raw_values (id, value) values (?, ?)", [
+        (first + i, value) for i, value in enumerate(sorted(rows, key=lambda v: (-rows[v], v)))])
+    columns = [line, *staged.raw_columns, staged.reason]
+    reference, reason = staged.field_columns["crime_reference"], quote(staged.reason)
+    # The release's cautions are the rows with ids after those of the releases before it; each
+    # names its raw row (source_line), and they are the raw rows with no rejected reason, when the
+    # counts agree (every row loaded has none).
+    last_id = db.execute("select max(id) from cautions").fetchone()[0] or 0
+    kept = db.execute(f"select count(*) from temp.{quote(raw)} where {reason} is null").fetchone()[0]
+    by_id = kept == loaded.rows_loaded
+    cell = {c: f"(select id from raw_values where value = r.{quote(c)})" for c in coded}
+    joined = ""
+    if tally.combinations is not None:  # each row's numbers by its combination's: one look-up a row, not five
+        number = dict(db.execute("select value, id from raw_values"))
+        combinations = f"temp.{quote('_combinations_' + raw)}"
+        db.execute(f"create table {combinations} (id integer primary key, "
+                   + ", ".join(f"v{i} integer" for i in range(len(coded))) + ")")
+        db.conn.executemany(f"insert into {combinations} values ({', '.join('?' * (len(coded) + 1))})",
+                            [(i, *(number[v] for v in k)) for i, k in enumerate(tally.combinations)])
+        cell = {c: f"m.v{i}" for i, c in enumerate(coded)}
+        joined = f" join {combinations} m on m.id = r.{quote(staged.combination)}"
+    db.execute(f"create table {quote(cells)} (" + ", ".join(
+        f"{quote(c)} integer primary key" if c == line else f"{quote(c)} integer not null" if c in coded
+        else f"{quote(c)}" if c == reference and by_id else f"{quote(c)} text" for c in columns)  # a number or text
+        + "".join(f", foreign key ({quote(c)}) references raw_values(id)" for c in coded) + ")")
+    insert = f"insert into main.{quote(cells)} select "
+    if by_id:
+        r = f"r.{quote(reference)}"
+        db.execute(insert + ", ".join({**cell, reference: f"case when {r} = k.crime_reference then k.id else {r} end"}
+                                      .get(c, f"r.{quote(c)}") for c in columns)
+                   + f" from main.cautions k join temp.{quote(raw)} r on r.{quote(line)} = k.source_line{joined} "
+                   f"where k.id > {last_id - loaded.rows_loaded} order by k.id")
+        db.execute(insert + ", ".join(cell.get(c, f"r.{quote(c)}") for c in columns)
+                   + f" from temp.{quote(raw)} r{joined} where r.{reason} is not null")
+    else:
+        db.execute(insert + ", ".join(cell.get(c, f"r.{quote(c)}") for c in columns) + f" from temp.{quote(raw)} r{joined}")
+    db.execute(f"drop table temp.{quote(raw)}")
+    if joined:
+        db.execute(f"drop table {combinations}")
+    shown = {c: f"(select value from raw_values where id = c.{quote(c)})" for c in coded}
+    if by_id:
+        shown[reference] = (f"case when typeof(c.{quote(reference)}) = 'integer' then (select crime_reference "
+                            f"from cautions where id = c.{quote(reference)}) else c.{quote(reference)} end")
+    db.execute(f"create view {quote(raw)} as select " + ", ".join(
+        f"{shown[c]} as {quote(c)}" if c in shown else f"c.{quote(c)}" for c in columns) + f" from {quote(cells)} c")
 
 
 def check_references(db, loaded, column, unique):
-    """One row per crime: the unique index on (release, crime reference), made after each release.
-    When a reference repeats, making it fails, and only then are the repeated references counted."""
+    """One row per crime: the unique index on (release, crime reference), made after each release;
+    on the crime reference alone while cautions holds one release (the same rule, a third smaller:
+    the release's id is not repeated in every entry). When a reference repeats, making it fails,
+    and only then are the repeated references counted."""
     db.execute("drop index if exists idx_cautions_release_id_crime_reference")
+    db.execute("drop index if exists idx_cautions_crime_reference")
+    alone = db.execute("select release_id = ? from cautions order by id limit 1", [loaded.release["id"]]).fetchone()
     try:
-        db.execute(f"create {'unique' if unique else ''} index idx_cautions_release_id_crime_reference "
-                   "on cautions (release_id, crime_reference)")
+        if unique and alone and alone[0]:
+            db.execute("create unique index idx_cautions_crime_reference on cautions (crime_reference)")
+        else:
+            db.execute(f"create {'unique' if unique else ''} index idx_cautions_release_id_crime_reference "
+                       "on cautions (release_id, crime_reference)")
         if unique:
             return
     except sqlite3.IntegrityError:
@@ -701,6 +793,7 @@ def count_crimes(db, loaded):
     """A release of one row per offence or offender: the summaries the figures read count each crime
     once, by its first row (by month, type and group), and once for each offence code it has."""
     db.execute("drop index if exists idx_cautions_release_id_crime_reference")
+    db.execute("drop index if exists idx_cautions_crime_reference")
     db.execute("create index idx_cautions_release_id_crime_reference on cautions (release_id, crime_reference)")
     loaded.by_month.clear()
     loaded.by_code.clear()

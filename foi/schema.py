@@ -124,3 +124,21 @@ def match_columns(headers, mapping, fields=ROW_FIELDS):
             looked_for = repr(declared) if declared else "any of " + ", ".join(repr(s) for s in synonyms[:4]) + "..."
             problems.append((field, f"no column for {field} (looked for {looked_for})"))
     return found, problems
+
+
+# A round robin (README, "A round robin"): the request sent to many authorities, and one row per
+# authority it went to. An authority with no release is 'no reply'. NULL, never 0, for a figure
+# that was not given (a refusal, no reply) or cannot be compared (a period that is not whole
+# financial years: `requests.comparison` says why).
+REQUESTS_COLUMNS = {
+    "id": str, "question": str, "sent": str, "recipients": str, "period_from": str, "period_to": str,
+    "authorities": int, "answered": int, "partial": int, "refused": int, "no_reply": int,
+    "comparison": str, "is_sample": int,
+}
+REPLIES_COLUMNS = {
+    "request_id": str, "authority": str, "force_code": str, "country": str, "status": str, "refusal": str,
+    "sent": str, "answered": str, "working_days": int, "late": int, "release_id": str, "total": int,
+    "home_office_cautions": int, "ratio_to_home_office": float, "recorded_crime": int,
+    "rate_per_1000_crimes": float, "is_sample": int,
+}
+REPLY_STATUSES = ("answered", "partial", "refused", "no reply")

@@ -29,7 +29,6 @@ import contextvars
 import traceback
 import urllib.parse
 
-from datasette import hookimpl
 from datasette.utils import tilde_decode
 
 PER_CLIENT = 8       # the serve benchmark's eight connections fit; 50 at once do not
@@ -107,47 +106,44 @@ def refusal(status, message):
             {"type": "http.response.body", "body": message.encode() + b"\n"})
 
 
-@hookimpl
-def asgi_wrapper(datasette):
+def wrap(app, datasette):
     if datasette.executor is not None and not isinstance(datasette.executor, SqlThreads):
         previous = datasette.executor
         datasette.executor = SqlThreads(datasette.setting("num_sql_threads"))
         previous.shutdown(wait=False)
 
-    def wrap(app):
-        in_flight = {}  # client address -> visitor-SQL requests running or waiting
-        total = [0]
-        canned = {}
+    in_flight = {}  # client address -> visitor-SQL requests running or waiting
+    total = [0]
+    canned = {}
 
-        async def admission(scope, receive, send):
-            if not canned:
-                canned.update({name: set(datasette.metadata("queries", database=name) or {})
-                               for name in datasette.databases})
-            if scope["type"] != "http" or not runs_visitor_sql(
-                    datasette, scope.get("path", ""), scope.get("query_string", b""), canned):
-                return await app(scope, receive, send)
-            client = (scope.get("client") or ("unknown",))[0]
-            if in_flight.get(client, 0) >= PER_CLIENT:
-                for message in refusal(429, f"Too many queries at once from your address (at most {PER_CLIENT}): "
-                                            f"try again in {RETRY_AFTER_SECONDS} seconds."):
-                    await send(message)
-                return
-            if total[0] >= OVERALL:
-                for message in refusal(503, "The site is answering as many queries as it can: "
-                                            f"try again in {RETRY_AFTER_SECONDS} seconds."):
-                    await send(message)
-                return
-            in_flight[client] = in_flight.get(client, 0) + 1
-            total[0] += 1
-            token = VISITOR_SQL.set(True)
-            try:
-                await app(scope, receive, send)
-            finally:
-                VISITOR_SQL.reset(token)
-                total[0] -= 1
-                in_flight[client] -= 1
-                if not in_flight[client]:
-                    del in_flight[client]
+    async def admission(scope, receive, send):
+        if not canned:
+            canned.update({name: set(datasette.metadata("queries", database=name) or {})
+                           for name in datasette.databases})
+        if scope["type"] != "http" or not runs_visitor_sql(
+                datasette, scope.get("path", ""), scope.get("query_string", b""), canned):
+            return await app(scope, receive, send)
+        client = (scope.get("client") or ("unknown",))[0]
+        if in_flight.get(client, 0) >= PER_CLIENT:
+            for message in refusal(429, f"Too many queries at once from your address (at most {PER_CLIENT}): "
+                                        f"try again in {RETRY_AFTER_SECONDS} seconds."):
+                await send(message)
+            return
+        if total[0] >= OVERALL:
+            for message in refusal(503, "The site is answering as many queries as it can: "
+                                        f"try again in {RETRY_AFTER_SECONDS} seconds."):
+                await send(message)
+            return
+        in_flight[client] = in_flight.get(client, 0) + 1
+        total[0] += 1
+        token = VISITOR_SQL.set(True)
+        try:
+            await app(scope, receive, send)
+        finally:
+            VISITOR_SQL.reset(token)
+            total[0] -= 1
+            in_flight[client] -= 1
+            if not in_flight[client]:
+                del in_flight[client]
 
-        return admission
-    return wrap
+    return admission

@@ -15,14 +15,13 @@ A body sent whole is compressed once: the last KEPT bodies of KEEP_MIN_BYTES to 
 are kept with their gzip, so the headline pages headline_page_cache.py sends from memory, and
 datasette-vega's 947 KB script (40 ms to compress), are not compressed again for every reader.
 
-Order: trylast makes this the outermost asgi_wrapper, so it compresses what every other plugin
+Order: the outermost wrapper (wrappers.py), so it compresses what every other wrapper
 sends (headline_page_cache.py keeps the plain page, for readers with and without gzip);
 body_batching.py, the innermost, has already gathered a CSV's rows into pieces.
 """
 import zlib
 from collections import OrderedDict
 
-from datasette import hookimpl
 
 MIN_BYTES = 500
 KEPT, KEEP_MIN_BYTES, KEEP_MAX_BYTES = 8, 8 * 1024, 1024 * 1024  # at most about 11 MB held
@@ -134,18 +133,15 @@ class Gzipped:
             await self.send({"type": "http.response.body", "body": out, "more_body": more})
 
 
-@hookimpl(trylast=True)
-def asgi_wrapper(datasette):
-    def wrap(app):
-        async def compression(scope, receive, send):
-            if scope["type"] != "http" or scope.get("method") == "HEAD":
-                return await app(scope, receive, send)
-            if not accepts_gzip(scope):
-                async def send_with_vary(message):
-                    if message["type"] == "http.response.start" and compressible(message):
-                        message = dict(message, headers=with_vary(message.get("headers", [])))
-                    await send(message)
-                return await app(scope, receive, send_with_vary)
-            await app(scope, receive, Gzipped(send))
-        return compression
-    return wrap
+def wrap(app, datasette):
+    async def compression(scope, receive, send):
+        if scope["type"] != "http" or scope.get("method") == "HEAD":
+            return await app(scope, receive, send)
+        if not accepts_gzip(scope):
+            async def send_with_vary(message):
+                if message["type"] == "http.response.start" and compressible(message):
+                    message = dict(message, headers=with_vary(message.get("headers", [])))
+                await send(message)
+            return await app(scope, receive, send_with_vary)
+        await app(scope, receive, Gzipped(send))
+    return compression

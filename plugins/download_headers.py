@@ -14,7 +14,6 @@
   `Transfer-Encoding: chunked`, and the server then drops the length, so a HEAD (or a download
   manager) could not learn the file's size.
 """
-from datasette import hookimpl
 
 
 def with_download_headers(message, path, ttl):
@@ -32,20 +31,17 @@ def with_download_headers(message, path, ttl):
     return {**message, "headers": headers}
 
 
-@hookimpl
-def asgi_wrapper(datasette):
-    def wrap(app):
-        async def download_headers(scope, receive, send):
-            if scope["type"] != "http":
-                return await app(scope, receive, send)
-            ttl = datasette.setting("default_cache_ttl")
-            path = scope["path"]
+def wrap(app, datasette):
+    async def download_headers(scope, receive, send):
+        if scope["type"] != "http":
+            return await app(scope, receive, send)
+        ttl = datasette.setting("default_cache_ttl")
+        path = scope["path"]
 
-            async def send_with_headers(message):
-                if message["type"] == "http.response.start":
-                    message = with_download_headers(message, path, ttl)
-                await send(message)
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                message = with_download_headers(message, path, ttl)
+            await send(message)
 
-            await app(scope, receive, send_with_headers)
-        return download_headers
-    return wrap
+        await app(scope, receive, send_with_headers)
+    return download_headers

@@ -25,7 +25,6 @@ import sys
 import urllib.parse
 from pathlib import Path
 
-from datasette import hookimpl
 from datasette.utils import tilde_decode
 
 CHUNK = 256 * 1024
@@ -106,51 +105,48 @@ def refusal(message):
             {"type": "http.response.body", "body": message.encode() + b"\n"})
 
 
-@hookimpl
-def asgi_wrapper(datasette):
-    def wrap(app):
-        files = None
+def wrap(app, datasette):
+    files = None
 
-        async def exports(scope, receive, send):
-            nonlocal files
-            if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
-                return await app(scope, receive, send)
-            found = parse(datasette, scope.get("path", ""))
-            if found is None:
-                return await app(scope, receive, send)
-            pairs = urllib.parse.parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
-            args = dict(pairs)
-            if not args.get("_stream"):
-                return await app(scope, receive, send)
-            database, name = found
-            if name in (datasette.metadata("queries", database=database) or {}):
-                return await app(scope, receive, send)  # a canned query of that name: Datasette never streams it
-            if files is None:
-                files = load_index(datasette)
-            whole = files.get(database, {}).get(name)
-            if whole is not None and {k for k, _ in pairs} <= FILE_PARAMETERS:
-                headers = [(b"access-control-allow-origin", b"*")] if datasette.cors else []
-                filename = f"{name}.csv" if args.get("_dl") else None
-                return await send_file(send, whole, filename, scope["method"] == "HEAD", headers)
-            db = datasette.databases[database]
-            if name not in set(await db.table_names()) | set(await db.view_names()):
-                return await app(scope, receive, send)
-            cap = datasette.setting("max_csv_mb") * 1024 * 1024
-            if cap:
-                rows, per_row = await measured(datasette, database, name, pairs)
-                if rows is None or rows * per_row > cap * MAX_STREAM_SHARE:
-                    size = "too many rows to count in time" if rows is None else \
-                        f"about {rows:,} rows, {rows * per_row / 1e6:,.0f} MB"
-                    where = datasette.urls.table(database, name, format="csv") + "?_stream=on&_dl=1"
-                    also = f" The whole {name} is a file: {where}." if whole is not None else ""
-                    message = (f"This export is too large to stream ({size}; this site streams at most "
-                               f"{cap * MAX_STREAM_SHARE / 1e6:,.0f} MB).{also} Or download the whole database: "
-                               f"{datasette.urls.path(database + '.db')}, or narrow the export with filters, "
-                               f"or page through it with _size=1000 and _next.")
-                    for part in refusal(message):
-                        await send(part)
-                    return
-            await app(scope, receive, send)
+    async def exports(scope, receive, send):
+        nonlocal files
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
+            return await app(scope, receive, send)
+        found = parse(datasette, scope.get("path", ""))
+        if found is None:
+            return await app(scope, receive, send)
+        pairs = urllib.parse.parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+        args = dict(pairs)
+        if not args.get("_stream"):
+            return await app(scope, receive, send)
+        database, name = found
+        if name in (datasette.metadata("queries", database=database) or {}):
+            return await app(scope, receive, send)  # a canned query of that name: Datasette never streams it
+        if files is None:
+            files = load_index(datasette)
+        whole = files.get(database, {}).get(name)
+        if whole is not None and {k for k, _ in pairs} <= FILE_PARAMETERS:
+            headers = [(b"access-control-allow-origin", b"*")] if datasette.cors else []
+            filename = f"{name}.csv" if args.get("_dl") else None
+            return await send_file(send, whole, filename, scope["method"] == "HEAD", headers)
+        db = datasette.databases[database]
+        if name not in set(await db.table_names()) | set(await db.view_names()):
+            return await app(scope, receive, send)
+        cap = datasette.setting("max_csv_mb") * 1024 * 1024
+        if cap:
+            rows, per_row = await measured(datasette, database, name, pairs)
+            if rows is None or rows * per_row > cap * MAX_STREAM_SHARE:
+                size = "too many rows to count in time" if rows is None else \
+                    f"about {rows:,} rows, {rows * per_row / 1e6:,.0f} MB"
+                where = datasette.urls.table(database, name, format="csv") + "?_stream=on&_dl=1"
+                also = f" The whole {name} is a file: {where}." if whole is not None else ""
+                message = (f"This export is too large to stream ({size}; this site streams at most "
+                           f"{cap * MAX_STREAM_SHARE / 1e6:,.0f} MB).{also} Or download the whole database: "
+                           f"{datasette.urls.path(database + '.db')}, or narrow the export with filters, "
+                           f"or page through it with _size=1000 and _next.")
+                for part in refusal(message):
+                    await send(part)
+                return
+        await app(scope, receive, send)
 
-        return exports
-    return wrap
+    return exports

@@ -80,31 +80,28 @@ async def crime_reference(datasette, database, table, text):
     return [("crime_reference", rows[0][0])] if rows else None
 
 
-@hookimpl
-def asgi_wrapper(datasette):
-    def wrap(app):
-        tables = None
+def wrap(app, datasette):
+    tables = None
 
-        async def forgiving_search(scope, receive, send):
-            nonlocal tables
-            if scope["type"] == "http" and b"_search=" in scope.get("query_string", b""):
-                if tables is None:
-                    tables = searched_tables(datasette)
-                path = scope["path"]
-                base = path.rsplit(".", 1)[0] if path.rsplit(".", 1)[-1] in ("json", "csv") else path
-                if base in tables:
-                    pairs = urllib.parse.parse_qsl(scope["query_string"].decode("utf-8", "replace"),
-                                                   keep_blank_values=True)
-                    search = " ".join(v for k, v in pairs if k == "_search").strip()
-                    filters = await crime_reference(datasette, *tables[base], search) if search else None
-                    if filters:
-                        kept = [(k, v) for k, v in pairs if k != "_search"] + filters
-                        scope = dict(scope, query_string=urllib.parse.urlencode(kept).encode(),
-                                     found_crime_reference=search)
-            await app(scope, receive, send)
+    async def forgiving_search(scope, receive, send):
+        nonlocal tables
+        if scope["type"] == "http" and b"_search=" in scope.get("query_string", b""):
+            if tables is None:
+                tables = searched_tables(datasette)
+            path = scope["path"]
+            base = path.rsplit(".", 1)[0] if path.rsplit(".", 1)[-1] in ("json", "csv") else path
+            if base in tables:
+                pairs = urllib.parse.parse_qsl(scope["query_string"].decode("utf-8", "replace"),
+                                               keep_blank_values=True)
+                search = " ".join(v for k, v in pairs if k == "_search").strip()
+                filters = await crime_reference(datasette, *tables[base], search) if search else None
+                if filters:
+                    kept = [(k, v) for k, v in pairs if k != "_search"] + filters
+                    scope = dict(scope, query_string=urllib.parse.urlencode(kept).encode(),
+                                 found_crime_reference=search)
+        await app(scope, receive, send)
 
-        return forgiving_search
-    return wrap
+    return forgiving_search
 
 
 @hookimpl

@@ -18,7 +18,8 @@ from datasette import hookimpl
 from datasette.utils import tilde_decode
 from markupsafe import Markup, escape
 
-from foi.charts import PALETTE, chart_shape, colour_map, wrap
+from foi.charts import (PALETTE, chart_shape, colour_map, lies_down, ranked, ranked_bars_html, text_width,
+                        upright_label_boxes)
 
 # Used where metadata.yml declares no colours (plugins: category-colours: others).
 
@@ -65,8 +66,9 @@ def stacked_bars(columns, rows, chart_id="headline-chart", subject="cautions", l
     band = (width - left - right) / max(len(xs), 1)
     bar = min(band * 0.6, 120)
     label_size = shape["label"]
-    per_line = max(6, int(band / (label_size * 0.58)))
-    labels = {x: wrap(x, per_line) for x in xs}
+    line_height = int(label_size * 1.25)
+    placed = upright_label_boxes([str(x) for x in xs], left, band, 0, label_measure(layout), line_height)
+    labels = {x: p["lines"] for x, p in zip(xs, placed)}
     lines = max((len(v) for v in labels.values()), default=1)
     bottom = 12 + lines * int(label_size * 1.25)
     base = top + plot_height
@@ -123,6 +125,37 @@ def x_centre(left, band, i):
     return left + band * i + band / 2
 
 
+def label_measure(layout):
+    """How wide a category label is in `layout`'s drawing (text -> px)."""
+    size = LAYOUTS[layout]["label"]
+    return lambda text: text_width(text, size)
+
+
+def plot_width(layout):
+    shape = LAYOUTS[layout]
+    return shape["width"] - shape["left"] - shape["right"]
+
+
+def lies_down_in(layout, xs):
+    """foi.charts' one rule, for this page's drawing `layout`."""
+    return lies_down([str(x) for x in xs], plot_width(layout), label_measure(layout))
+
+
+def lying_bars(columns, rows, subject="cautions", declared=None, css_class=""):
+    """The breakdown as horizontal bars, ranked from the largest total (foi.charts.ranked_bars_html):
+    for labels that would collide under upright bars. One drawing serves every screen width."""
+    y_col, x_col, colour_col, xs, colours, totals = chart_shape(columns, rows)
+    palette = colour_map(colour_col, colours, declared) if colour_col else {}
+    bars = []
+    for x in ranked(xs, totals):
+        mine = [r for r in rows if r[x_col] == x]
+        bars.append({"label": str(x), "segments": [
+            (r[colour_col] if colour_col else None, r[y_col] or 0, palette[r[colour_col]] if colour_col else PALETTE[0])
+            for r in mine]})
+    title = f"{subject.capitalize()} by {x_col.replace('_', ' ')}, largest first"
+    return ranked_bars_html(bars, title, css_class=css_class)
+
+
 def chart_legend(columns, rows, declared=None):
     """The key to the colours, as an HTML list (it wraps on a narrow screen); '' for one colour."""
     y_col, x_col, colour_col, xs, colours, totals = chart_shape(columns, rows)
@@ -140,9 +173,17 @@ def chart_legend(columns, rows, declared=None):
 
 
 def chart_html(columns, rows, chart_id="headline-chart", declared=None):
-    """The legend, then the wide and the narrow drawing of the same chart."""
-    return Markup(chart_legend(columns, rows, declared)
-                  + stacked_bars(columns, rows, chart_id=f"{chart_id}-wide", layout="wide", declared=declared)
+    """The legend, then the wide and the narrow drawing of the same chart: upright bars where each
+    label fits under its bar, else horizontal bars, ranked (foi.charts.lies_down decides, for each
+    drawing). Horizontal bars fit any width, so when the wide drawing lies down there is one."""
+    xs = chart_shape(columns, rows)[3]
+    legend = chart_legend(columns, rows, declared)
+    if lies_down_in("wide", xs):
+        return Markup(legend + lying_bars(columns, rows, declared=declared))
+    wide = stacked_bars(columns, rows, chart_id=f"{chart_id}-wide", layout="wide", declared=declared)
+    if lies_down_in("narrow", xs):
+        return Markup(legend + wide + lying_bars(columns, rows, declared=declared, css_class="chart-narrow"))
+    return Markup(legend + wide
                   + stacked_bars(columns, rows, chart_id=f"{chart_id}-narrow", layout="narrow", declared=declared))
 
 

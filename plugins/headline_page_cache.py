@@ -11,7 +11,6 @@ MAX_PAGES pages are kept, the least recently sent dropped first.
 """
 from collections import OrderedDict
 
-from datasette import hookimpl
 
 MAX_PAGES = 64
 
@@ -39,43 +38,40 @@ def worth_keeping(start, body):
     return start["status"] == 200 and b"set-cookie" not in headers and b'class="message-error"' not in body
 
 
-@hookimpl
-def asgi_wrapper(datasette):
-    def wrap(app):
-        pages = OrderedDict()  # path -> (start message, body), least recently sent first
-        headline_paths = None
+def wrap(app, datasette):
+    pages = OrderedDict()  # path -> (start message, body), least recently sent first
+    headline_paths = None
 
-        async def headline_page_cache(scope, receive, send):
-            nonlocal headline_paths
-            if not plain_request(scope):
-                return await app(scope, receive, send)
-            if headline_paths is None:
-                headline_paths = await headline_page_paths(datasette)
-            if scope["path"] not in headline_paths:
-                return await app(scope, receive, send)
-            key = scope["path"]
-            if key in pages:
-                pages.move_to_end(key)
-                start, body = pages[key]
-                await send(start)
-                await send({"type": "http.response.body", "body": body})
-                return
-            sent = {"start": None, "body": []}
+    async def headline_page_cache(scope, receive, send):
+        nonlocal headline_paths
+        if not plain_request(scope):
+            return await app(scope, receive, send)
+        if headline_paths is None:
+            headline_paths = await headline_page_paths(datasette)
+        if scope["path"] not in headline_paths:
+            return await app(scope, receive, send)
+        key = scope["path"]
+        if key in pages:
+            pages.move_to_end(key)
+            start, body = pages[key]
+            await send(start)
+            await send({"type": "http.response.body", "body": body})
+            return
+        sent = {"start": None, "body": []}
 
-            async def send_and_keep(message):
-                if message["type"] == "http.response.start":
-                    sent["start"] = message
-                elif message["type"] == "http.response.body":
-                    sent["body"].append(message.get("body", b""))
-                    if not message.get("more_body"):
-                        body = b"".join(sent["body"])
-                        if worth_keeping(sent["start"], body):
-                            pages[key] = (sent["start"], body)
-                            while len(pages) > MAX_PAGES:
-                                pages.popitem(last=False)
-                await send(message)
+        async def send_and_keep(message):
+            if message["type"] == "http.response.start":
+                sent["start"] = message
+            elif message["type"] == "http.response.body":
+                sent["body"].append(message.get("body", b""))
+                if not message.get("more_body"):
+                    body = b"".join(sent["body"])
+                    if worth_keeping(sent["start"], body):
+                        pages[key] = (sent["start"], body)
+                        while len(pages) > MAX_PAGES:
+                            pages.popitem(last=False)
+            await send(message)
 
-            await app(scope, receive, send_and_keep)
+        await app(scope, receive, send_and_keep)
 
-        return headline_page_cache
-    return wrap
+    return headline_page_cache

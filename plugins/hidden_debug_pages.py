@@ -5,7 +5,6 @@ database's path on disk; /-/allow-debug, /-/permissions and /-/messages are tool
 developer. /-/versions, /-/plugins, /-/settings and /-/metadata stay: they describe the site
 (the versions a result depends on, the settings that bound it), not the machine.
 """
-from datasette import hookimpl
 
 HIDDEN = {"/-/threads", "/-/databases", "/-/allow-debug", "/-/permissions", "/-/messages"}
 
@@ -14,15 +13,12 @@ def hidden(path):
     return path.rstrip("/") in HIDDEN or path.removesuffix(".json") in HIDDEN
 
 
-@hookimpl
-def asgi_wrapper(datasette):
-    def wrap(app):
-        async def hidden_debug_pages(scope, receive, send):
-            if scope["type"] == "http" and hidden(scope.get("path", "")):
-                await send({"type": "http.response.start", "status": 404,
-                            "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
-                await send({"type": "http.response.body", "body": b"Not found\n"})
-                return
-            await app(scope, receive, send)
-        return hidden_debug_pages
-    return wrap
+def wrap(app, datasette):
+    async def hidden_debug_pages(scope, receive, send):
+        if scope["type"] == "http" and hidden(scope.get("path", "")):
+            await send({"type": "http.response.start", "status": 404,
+                        "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
+            await send({"type": "http.response.body", "body": b"Not found\n"})
+            return
+        await app(scope, receive, send)
+    return hidden_debug_pages

@@ -10,11 +10,10 @@ import datetime
 import os
 
 from datasette import hookimpl
-from datasette.plugins import pm
 from datasette.utils import tilde_encode
 
-from foi.figures import tables_read_by
 from foi.manifest import sha256
+from plugins.throwaway_connection import tables_read
 
 _sha256 = {}  # (path, size, mtime) of a database file -> its sha256
 
@@ -50,17 +49,6 @@ async def home_page_data(datasette, name, db):
     return cache[name]
 
 
-def read_tables(datasette, name, db, sqls):
-    """tables_read_by for each SQL, on a throwaway connection set up like Datasette's own
-    (prepare_connection: our SQL functions), never on one that serves requests."""
-    conn = db.connect()
-    try:
-        pm.hook.prepare_connection(conn=conn, database=name, datasette=datasette)
-        return set().union(*(tables_read_by(conn, sql) for sql in sqls))
-    finally:
-        conn.close()
-
-
 async def read_database(datasette, name, db):
     """Everything the home page shows from one database (None if it has no headline_figures)."""
     if not await db.table_exists("headline_figures"):
@@ -83,7 +71,8 @@ async def read_database(datasette, name, db):
     for story in stories.values():
         query = queries.get(story["name"], {})
         sqls = list(filter(None, (query.get("sql"), query.get("rows_view"))))
-        read = await asyncio.to_thread(read_tables, datasette, name, db, sqls)
+        read = await asyncio.to_thread(tables_read, datasette, name, db, dict(enumerate(sqls)))
+        read = set().union(*read.values())
         story["releases"] = [r for r in releases if r.get("table_name") in read or r.get("raw_table") in read]
         if story["rows_view"]:
             story["rows_count"] = (await db.execute(f"select count(*) from [{story['rows_view']}]")).rows[0][0]

@@ -6,6 +6,8 @@ which releases its data comes from:
 - a counts release's own table, and a row-level release's raw_ table: that release;
 - `cautions` and the tables made from it (the monthly summary, the decision tables outcome_values,
   date_values, offence_matches): the row-level releases;
+- a round robin's `requests` and `replies`: the replies' own releases, and the Home Office tables
+  each reply is compared with;
 - a view or a canned query: the releases of the tables it reads (SQLite's authorizer says which).
 That becomes site metadata, worked out once at startup (the database is immutable) and added to
 the site's own metadata.yml, whose keys win: the table or query page shows its own releases'
@@ -22,11 +24,11 @@ import asyncio
 import copy
 
 from datasette import hookimpl
-from datasette.plugins import pm
 
-from foi.figures import tables_read_by
+from foi.replies import HOME_OFFICE_TABLE, RECORDED_CRIME_TABLE
+from plugins.throwaway_connection import tables_read
 
-ROW_TABLES = ("cautions", "cautions_by_month", "cautions_by_code", "outcome_values", "date_values", "offence_matches", "headline_figures")
+ROW_TABLES = ("cautions", "monthly_cautions", "cautions_by_code", "outcome_values", "date_values", "offence_matches", "headline_figures")
 
 
 def attribution(datasette):
@@ -51,6 +53,14 @@ def releases_of_tables(releases, table_names):
                 if release not in found[table]:
                     found[table].append(release)
     return found
+
+
+def releases_of_replies(releases, replied):
+    """The releases a round robin's tables rest on: every reply with a release (refusals included:
+    their letters are releases too), then the Home Office figures the replies are compared with."""
+    compared = (HOME_OFFICE_TABLE, RECORDED_CRIME_TABLE)
+    return ([r for r in releases if r["id"] in replied]
+            + [r for r in releases if r.get("table_name") in compared and r["id"] not in replied])
 
 
 def releases_read(by_table, tables):
@@ -78,16 +88,6 @@ def metadata_of(releases):
     return found
 
 
-def read_attribution(datasette, name, db, sqls):
-    """Tables read by each SQL, on a throwaway connection set up like Datasette's own."""
-    conn = db.connect()
-    try:
-        pm.hook.prepare_connection(conn=conn, database=name, datasette=datasette)
-        return {key: tables_read_by(conn, sql) for key, sql in sqls.items()}
-    finally:
-        conn.close()
-
-
 @hookimpl
 def startup(datasette):
     async def read():
@@ -100,11 +100,14 @@ def startup(datasette):
             releases = [dict(r) for r in (await db.execute("select * from releases order by rowid")).rows]
             table_names = set(await db.table_names())
             by_table = releases_of_tables(releases, table_names)
+            if "replies" in table_names:
+                replied = {r[0] for r in (await db.execute("select distinct release_id from replies")).rows}
+                by_table["replies"] = by_table["requests"] = releases_of_replies(releases, replied)
             views = {v: (await db.execute("select sql from sqlite_master where name = ?", [v])).rows[0][0]
                      for v in await db.view_names()}
             queries = {q: c["sql"] for q, c in (datasette.metadata("queries", database=name, fallback=False)
                                                   or {}).items() if isinstance(c, dict) and c.get("sql")}
-            read = await asyncio.to_thread(read_attribution, datasette, name, db,
+            read = await asyncio.to_thread(tables_read, datasette, name, db,
                                            {**{("view", v): f"select * from [{v}]" for v in views},
                                             **{("query", q): sql for q, sql in queries.items()}})
             for (kind, key), tables in read.items():
@@ -156,11 +159,8 @@ def page_releases(datasette, database, table, request):
         db = datasette.databases.get(database)
         if db is None:
             return None
-        conn = db.connect()
-        try:
-            return releases_read(found["tables"], tables_read_by(conn, request.args["sql"]))
-        finally:
-            conn.close()
+        sql = request.args["sql"]  # a visitor's: asked through the site's limits like any other
+        return releases_read(found["tables"], tables_read(datasette, database, db, {"sql": sql})["sql"])
     return None
 
 

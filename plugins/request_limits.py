@@ -123,22 +123,19 @@ def handle_exception(datasette, request, exception):
     return None
 
 
-@hookimpl
-def asgi_wrapper(datasette):
-    def wrap(app):
-        async def request_limits(scope, receive, send):
-            if scope["type"] != "http":
-                return await app(scope, receive, send)
-            try:
-                query_string = bounded_query_string(scope.get("path", ""), scope.get("query_string", b""))
-                check_table_parameters(datasette, scope.get("path", ""), query_string)
-            except Refused as refused:
-                await send({"type": "http.response.start", "status": refused.status,
-                            "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
-                await send({"type": "http.response.body", "body": refused.message.encode() + b"\n"})
-                return
-            if query_string is not scope.get("query_string", b""):
-                scope = dict(scope, query_string=query_string)
-            await app(scope, receive, send)
-        return request_limits
-    return wrap
+def wrap(app, datasette):
+    async def request_limits(scope, receive, send):
+        if scope["type"] != "http":
+            return await app(scope, receive, send)
+        try:
+            query_string = bounded_query_string(scope.get("path", ""), scope.get("query_string", b""))
+            check_table_parameters(datasette, scope.get("path", ""), query_string)
+        except Refused as refused:
+            await send({"type": "http.response.start", "status": refused.status,
+                        "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
+            await send({"type": "http.response.body", "body": refused.message.encode() + b"\n"})
+            return
+        if query_string is not scope.get("query_string", b""):
+            scope = dict(scope, query_string=query_string)
+        await app(scope, receive, send)
+    return request_limits

@@ -15,7 +15,6 @@
 """
 import sys
 
-from datasette import hookimpl
 
 MAX_BODY = 5_000_000
 COALESCE = 64 * 1024
@@ -30,60 +29,57 @@ def too_large(size):
             {"type": "http.response.body", "body": message})
 
 
-@hookimpl
-def asgi_wrapper(datasette):
-    def wrap(app):
-        async def response_limits(scope, receive, send):
-            if scope["type"] != "http":
-                return await app(scope, receive, send)
-            held = None
-            is_csv = scope.get("path", "").endswith(".csv")
-            state = {"streamed": False, "cut": False, "parts": [], "size": 0}  # parts: of a CSV, not yet sent
+def wrap(app, datasette):
+    async def response_limits(scope, receive, send):
+        if scope["type"] != "http":
+            return await app(scope, receive, send)
+        held = None
+        is_csv = scope.get("path", "").endswith(".csv")
+        state = {"streamed": False, "cut": False, "parts": [], "size": 0}  # parts: of a CSV, not yet sent
 
-            async def limited_send(message):
-                nonlocal held
-                if state["cut"]:
-                    return
-                if message["type"] == "http.response.start":
-                    held = message  # until the first part of the body says how it is sent
-                    return
-                if message["type"] != "http.response.body":
-                    return await send(message)
-                body, more = message.get("body", b""), message.get("more_body", False)
-                if held is not None:
-                    start, held = held, None
-                    if not more and len(body) > MAX_BODY:
-                        for refusal in too_large(len(body)):
-                            await send(refusal)
-                        state["cut"] = True
-                        return
-                    await send(start)
-                    state["streamed"] = more
-                if not (is_csv and state["streamed"]):
-                    return await send(message)
-                # A streamed CSV (Datasette sends each row as a part): parts are gathered into
-                # COALESCE bytes, and the latest is always held until the next comes, so the last
-                # can be checked before it is sent. Fewer, larger parts are also cheaper to send.
-                if body:
-                    if state["size"] >= COALESCE:
-                        await send({"type": "http.response.body", "body": b"".join(state["parts"]), "more_body": True})
-                        state["parts"], state["size"] = [], 0
-                    state["parts"].append(body)
-                    state["size"] += len(body)
-                if more:
-                    return
-                last = state["parts"][-1] if state["parts"] else b""
-                if last and not last.endswith(b"\n"):
-                    sys.stderr.write(f"response_limits.py: {scope['path']}: a stream cut short "
-                                     f"({last[-120:]!r}); closing the connection unfinished\n")
+        async def limited_send(message):
+            nonlocal held
+            if state["cut"]:
+                return
+            if message["type"] == "http.response.start":
+                held = message  # until the first part of the body says how it is sent
+                return
+            if message["type"] != "http.response.body":
+                return await send(message)
+            body, more = message.get("body", b""), message.get("more_body", False)
+            if held is not None:
+                start, held = held, None
+                if not more and len(body) > MAX_BODY:
+                    for refusal in too_large(len(body)):
+                        await send(refusal)
                     state["cut"] = True
                     return
-                await send({"type": "http.response.body", "body": b"".join(state["parts"]), "more_body": False})
+                await send(start)
+                state["streamed"] = more
+            if not (is_csv and state["streamed"]):
+                return await send(message)
+            # A streamed CSV (Datasette sends each row as a part): parts are gathered into
+            # COALESCE bytes, and the latest is always held until the next comes, so the last
+            # can be checked before it is sent. Fewer, larger parts are also cheaper to send.
+            if body:
+                if state["size"] >= COALESCE:
+                    await send({"type": "http.response.body", "body": b"".join(state["parts"]), "more_body": True})
+                    state["parts"], state["size"] = [], 0
+                state["parts"].append(body)
+                state["size"] += len(body)
+            if more:
+                return
+            last = state["parts"][-1] if state["parts"] else b""
+            if last and not last.endswith(b"\n"):
+                sys.stderr.write(f"response_limits.py: {scope['path']}: a stream cut short "
+                                 f"({last[-120:]!r}); closing the connection unfinished\n")
+                state["cut"] = True
+                return
+            await send({"type": "http.response.body", "body": b"".join(state["parts"]), "more_body": False})
 
-            await app(scope, receive, limited_send)
-            if held is not None:  # a start with no body at all
-                await send(held)
-                await send({"type": "http.response.body", "body": b""})
+        await app(scope, receive, limited_send)
+        if held is not None:  # a start with no body at all
+            await send(held)
+            await send({"type": "http.response.body", "body": b""})
 
-        return response_limits
-    return wrap
+    return response_limits

@@ -9,7 +9,6 @@ what `_search` means; this turns one into the other before Datasette sees the re
 """
 import urllib.parse
 
-from datasette import hookimpl
 
 
 def tables_searched_elsewhere(datasette):
@@ -32,21 +31,18 @@ def as_one_search(query_string):
     return urllib.parse.urlencode([("_search", " ".join(terms))] + kept)
 
 
-@hookimpl
-def asgi_wrapper(datasette):
-    def wrap(app):
-        paths = None
+def wrap(app, datasette):
+    paths = None
 
-        async def search_by_column(scope, receive, send):
-            nonlocal paths
-            if scope["type"] == "http" and b"_search_" in scope.get("query_string", b""):
-                if paths is None:
-                    paths = tables_searched_elsewhere(datasette)
-                if scope["path"].rsplit(".", 1)[0] in paths or scope["path"] in paths:
-                    rewritten = as_one_search(scope["query_string"].decode("latin-1"))
-                    if rewritten is not None:
-                        scope = dict(scope, query_string=rewritten.encode("latin-1"))
-            await app(scope, receive, send)
+    async def search_by_column(scope, receive, send):
+        nonlocal paths
+        if scope["type"] == "http" and b"_search_" in scope.get("query_string", b""):
+            if paths is None:
+                paths = tables_searched_elsewhere(datasette)
+            if scope["path"].rsplit(".", 1)[0] in paths or scope["path"] in paths:
+                rewritten = as_one_search(scope["query_string"].decode("latin-1"))
+                if rewritten is not None:
+                    scope = dict(scope, query_string=rewritten.encode("latin-1"))
+        await app(scope, receive, send)
 
-        return search_by_column
-    return wrap
+    return search_by_column

@@ -23,7 +23,6 @@ import re
 from pathlib import Path
 
 import datasette as datasette_package
-from datasette import hookimpl
 from datasette.plugins import pm
 from datasette.utils import await_me_maybe, tilde_encode
 from datasette.utils.asgi import Request
@@ -97,35 +96,32 @@ async def framable_paths(datasette):
             for query in await datasette.get_canned_queries(name, None)}
 
 
-@hookimpl
-def asgi_wrapper(datasette):
-    def wrap(app):
-        policies = {}
+def wrap(app, datasette):
+    policies = {}
 
-        async def security_headers(scope, receive, send):
-            if scope["type"] != "http":
-                return await app(scope, receive, send)
-            if not policies:  # worked out on the first request, when every plugin has started
-                hashes = {sha256(s) for s in template_scripts() | await body_scripts(datasette)}
-                policies.update({"framable": policy(hashes, "*"), "other": policy(hashes, "'none'"),
-                                 "paths": await framable_paths(datasette)})
-            framable = scope["path"] in policies["paths"]
+    async def security_headers(scope, receive, send):
+        if scope["type"] != "http":
+            return await app(scope, receive, send)
+        if not policies:  # worked out on the first request, when every plugin has started
+            hashes = {sha256(s) for s in template_scripts() | await body_scripts(datasette)}
+            policies.update({"framable": policy(hashes, "*"), "other": policy(hashes, "'none'"),
+                             "paths": await framable_paths(datasette)})
+        framable = scope["path"] in policies["paths"]
 
-            async def send_with_headers(message):
-                if message["type"] == "http.response.start":
-                    headers = [(n, v) for n, v in message.get("headers", [])
-                               if n.lower() not in (b"content-security-policy", b"x-content-type-options",
-                                                    b"x-frame-options")]
-                    headers.append((b"x-content-type-options", b"nosniff"))
-                    content_type = next((v for n, v in headers if n.lower() == b"content-type"), b"")
-                    if content_type.startswith(b"text/html"):
-                        headers.append((b"content-security-policy",
-                                        policies["framable" if framable else "other"]))
-                        if not framable:
-                            headers.append((b"x-frame-options", b"DENY"))
-                    message = dict(message, headers=headers)
-                await send(message)
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                headers = [(n, v) for n, v in message.get("headers", [])
+                           if n.lower() not in (b"content-security-policy", b"x-content-type-options",
+                                                b"x-frame-options")]
+                headers.append((b"x-content-type-options", b"nosniff"))
+                content_type = next((v for n, v in headers if n.lower() == b"content-type"), b"")
+                if content_type.startswith(b"text/html"):
+                    headers.append((b"content-security-policy",
+                                    policies["framable" if framable else "other"]))
+                    if not framable:
+                        headers.append((b"x-frame-options", b"DENY"))
+                message = dict(message, headers=headers)
+            await send(message)
 
-            await app(scope, receive, send_with_headers)
-        return security_headers
-    return wrap
+        await app(scope, receive, send_with_headers)
+    return security_headers

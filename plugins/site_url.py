@@ -60,19 +60,16 @@ def startup(datasette):
     datasette.absolute_url = make_absolute_url(configured_site_url(datasette))
 
 
-@hookimpl
-def asgi_wrapper(datasette):
-    def wrap(app):
-        async def link_header(scope, receive, send):
-            if scope["type"] != "http":
-                return await app(scope, receive, send)
+def wrap(app, datasette):
+    async def link_header(scope, receive, send):
+        if scope["type"] != "http":
+            return await app(scope, receive, send)
 
-            async def send_with_link(message):
-                if message["type"] == "http.response.start":
-                    message = dict(message, headers=[(name, bracketed(value) if name.lower() == b"link" else value)
-                                                     for name, value in message.get("headers", [])])
-                await send(message)
+        async def send_with_link(message):
+            if message["type"] == "http.response.start":
+                message = dict(message, headers=[(name, bracketed(value) if name.lower() == b"link" else value)
+                                                 for name, value in message.get("headers", [])])
+            await send(message)
 
-            await app(scope, receive, send_with_link)
-        return link_header
-    return wrap
+        await app(scope, receive, send_with_link)
+    return link_header

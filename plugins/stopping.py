@@ -118,61 +118,58 @@ def prepare_connection(conn):
         _sql_connections.append(conn)
 
 
-@hookimpl
-def asgi_wrapper(datasette):
+def wrap(app, datasette):
     close_idle_connections()
 
-    def wrap(app):
-        async def stopping(scope, receive, send):
-            if scope["type"] != "http":
-                return await app(scope, receive, send)
-            task = asyncio.current_task()
-            install_signal_handlers(asyncio.get_running_loop())
-            stop, watcher, head = Stop(), None, scope["method"] == "HEAD"
-            started, parts = False, 0
+    async def stopping(scope, receive, send):
+        if scope["type"] != "http":
+            return await app(scope, receive, send)
+        task = asyncio.current_task()
+        install_signal_handlers(asyncio.get_running_loop())
+        stop, watcher, head = Stop(), None, scope["method"] == "HEAD"
+        started, parts = False, 0
 
-            async def watch_for_disconnect():
-                while (await receive())["type"] != "http.disconnect":
-                    pass
-                stop.reason = stop.reason or "disconnect"
-                task.cancel()
-
-            async def stopping_send(message):
-                nonlocal watcher, started, parts
-                if stop.reason:
-                    raise ResponseEnded(stop.reason)
-                if message["type"] == "http.response.start":
-                    started = True
-                elif message["type"] == "http.response.body" and message.get("more_body"):
-                    if head:
-                        await send({"type": "http.response.body", "body": b""})
-                        stop.reason = "head"
-                        raise ResponseEnded(stop.reason)
-                    parts += 1
-                    if watcher is None and parts >= WATCH_FROM_PART:
-                        watcher = asyncio.create_task(watch_for_disconnect())
-                await send(message)
-
-            _in_flight[task] = stop
-            try:
-                await app(scope, receive, stopping_send)
-            except ResponseEnded:
+        async def watch_for_disconnect():
+            while (await receive())["type"] != "http.disconnect":
                 pass
-            except asyncio.CancelledError:
-                if stop.reason is None:
-                    raise
-                task.uncancel()
-            finally:
-                _in_flight.pop(task, None)
-                if watcher is not None:
-                    watcher.cancel()
-            if stop.reason == "shutdown" and not started:
-                try:
-                    await send({"type": "http.response.start", "status": 503,
-                                "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"connection", b"close")]})
-                    await send({"type": "http.response.body", "body": b"The server is restarting: try again.\n"})
-                except Exception:
-                    pass
+            stop.reason = stop.reason or "disconnect"
+            task.cancel()
 
-        return stopping
-    return wrap
+        async def stopping_send(message):
+            nonlocal watcher, started, parts
+            if stop.reason:
+                raise ResponseEnded(stop.reason)
+            if message["type"] == "http.response.start":
+                started = True
+            elif message["type"] == "http.response.body" and message.get("more_body"):
+                if head:
+                    await send({"type": "http.response.body", "body": b""})
+                    stop.reason = "head"
+                    raise ResponseEnded(stop.reason)
+                parts += 1
+                if watcher is None and parts >= WATCH_FROM_PART:
+                    watcher = asyncio.create_task(watch_for_disconnect())
+            await send(message)
+
+        _in_flight[task] = stop
+        try:
+            await app(scope, receive, stopping_send)
+        except ResponseEnded:
+            pass
+        except asyncio.CancelledError:
+            if stop.reason is None:
+                raise
+            task.uncancel()
+        finally:
+            _in_flight.pop(task, None)
+            if watcher is not None:
+                watcher.cancel()
+        if stop.reason == "shutdown" and not started:
+            try:
+                await send({"type": "http.response.start", "status": 503,
+                            "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"connection", b"close")]})
+                await send({"type": "http.response.body", "body": b"The server is restarting: try again.\n"})
+            except Exception:
+                pass
+
+    return stopping

@@ -20,6 +20,21 @@
    that says which was met and how to run the query on the downloaded database instead. */
 (function () {
   'use strict';
+  /* On a table page of the static site (loaded first in its head, with data-table): an address
+     with filters, a search or a sort (a shared link to cautions/cautions/?offence_group=...) goes
+     to the SQL page, which asks the same question below; the file here holds the unfiltered rows. */
+  var me = document.currentScript;
+  if (me && me.dataset.table) {
+    var asked = new URLSearchParams(window.location.search);
+    var keep = (me.dataset.keep || '').split(',');
+    var filtered = false;
+    asked.forEach(function (value, key) { if (keep.indexOf(key) < 0) filtered = true; });
+    if (filtered) {
+      asked.set('_table', me.dataset.table);
+      window.location.replace(new URL(me.dataset.sqlPage, document.baseURI).href + '?' + asked.toString());
+    }
+    return;
+  }
   var MAX_ROWS_SHOWN = 1000; /* as the server's max_returned_rows */
   var section = document.getElementById('sql-in-browser');
   if (!section) return;

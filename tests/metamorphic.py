@@ -188,7 +188,7 @@ class Export:
         return random.Random(f"{name}-{len(self.rows)}")
 
     def manifest_entry(self, file_name):
-        entry = {k: v for k, v in SAMPLE_ENTRY.items() if k not in ("columns", "file", "description")}
+        entry = {k: v for k, v in SAMPLE_ENTRY.items() if k not in ("columns", "file", "description", "request", "status")}
         entry["file"] = file_name
         if self.form.container in ("xlsx", "ods", "xls"):
             entry["sheet"] = self.form.sheet
@@ -1206,7 +1206,7 @@ def manifest_text(export, file_name):
 def manifest_around(entry):
     """A manifest holding `entry` (YAML text of one release, `- id: ...`) and the shipped releases but the sample."""
     others = [{**{k: v for k, v in release.items() if k != "description"}, "file": str(ROOT / "data" / release["file"])}
-              for release in MANIFEST["releases"][1:]]
+              for release in MANIFEST["releases"][1:] if not release.get("request")]  # not the round robin's replies
     head = {"offence_codes": str(ROOT / "data" / MANIFEST["offence_codes"]), "story": MANIFEST["story"]}
     return (yaml.safe_dump(head, sort_keys=False, allow_unicode=True) + "releases:\n"
             + indent(entry) + indent(yaml.safe_dump(others, sort_keys=False, allow_unicode=True)))
@@ -1238,7 +1238,8 @@ def read_figures(database):
         figures = {(q, label or ""): value for q, label, value in
                    db.execute("select query, label, computed_value from headline_figures")}
         breakdown = {compare: dict(((fy, kind), n) for fy, kind, n in db.execute(
-            f"select financial_year, {compare}, sum(cautions) from cautions_by_month group by 1, 2"))
+            f"select financial_year, {compare}, sum(cautions) from monthly_cautions "
+            "where release_id in (select release_id from story_releases) group by 1, 2"))  # the story's crimes only
             for compare in ("caution_type", "offender")}
     return figures, breakdown
 

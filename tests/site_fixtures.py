@@ -1,5 +1,5 @@
 """What the site tests share: the site's configuration read from where it really lives
-(metadata.yml, serve.sh), and the site itself in Datasette's test client.
+(metadata.yml, plugins/server_settings.py), and the site itself in Datasette's test client.
 
 Test modules import the fixtures they use: `from site_fixtures import site_client`.
 """
@@ -14,7 +14,7 @@ import pytest
 import yaml
 from datasette.app import Datasette
 
-from static_site import serve_settings  # noqa: F401 (the one reading of serve.sh's settings)
+from static_site import serve_settings  # noqa: F401 (the server's settings, plugins/server_settings.py)
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVE_SH = ROOT / "serve.sh"
@@ -23,7 +23,8 @@ DATABASE = "cautions"
 
 
 def plugin(name):
-    """A module of plugins/ (a folder of plugin files, not a package), loaded by its path."""
+    """A fresh copy of a module of the plugins/ package, loaded by its path: its own caches, apart
+    from the copy the installed package registered with Datasette."""
     spec = importlib.util.spec_from_file_location(name, ROOT / "plugins" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -71,12 +72,12 @@ def inspect_file(db_path):
 @pytest.fixture(scope="module")
 def site_client(sample_db):
     """The site as serve.sh serves it -- the database immutable with its inspect data, our metadata,
-    plugins and templates, serve.sh's settings, CORS on -- in Datasette's test client."""
+    plugins (the installed package) and templates, the server's settings, CORS on -- in Datasette's
+    test client."""
     ds = Datasette(
         immutables=[str(sample_db)],
         inspect_data=json.loads(inspect_file(sample_db).read_text()),
         metadata=site_metadata(),
-        plugins_dir=str(ROOT / "plugins"),
         template_dir=str(ROOT / "templates"),
         settings=serve_settings(),
         cors=True,

@@ -28,7 +28,7 @@ def served(database, with_process=False, env=None, log=None):
     if not inspect_file.exists():
         subprocess.run([str(DATASETTE), "inspect", str(database), "--inspect-file", str(inspect_file)], check=True)
     port = free_port()
-    env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "DATASETTE": str(DATASETTE),
+    env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "DATASETTE": str(DATASETTE), "PYTHON": sys.executable,
            "DATABASE": str(database), "INSPECT_FILE": str(inspect_file),
            "CARDS": str(database.with_name("cards")), **(env or {})}
     # stderr to a file, not a pipe: nobody reads it while the server runs, and a full pipe

@@ -31,6 +31,11 @@ def build_good_database(folder):
     return (folder / "cautions.db").read_bytes()
 
 
+def test_the_readme_counts_the_corpus_as_it_is():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"We tried {len(FAULTS)} faults (and {len(QUIRKS)} quirks that must load)" in readme
+
+
 def test_the_corpus_names_each_fault_once_and_has_its_files():
     names = [c["name"] for c in CASES]
     assert len(FAULTS) >= 30 and len(names) == len(set(names))

@@ -90,7 +90,7 @@ def test_a_stream_is_compressed_as_it_comes_not_held_whole():
     async def send(message):
         sent.append(message)
 
-    wrapped = plugin().asgi_wrapper(None)(app)
+    wrapped = plugin().wrap(app, None)
     scope = {"type": "http", "method": "GET", "path": "/x.csv", "headers": [(b"accept-encoding", b"gzip, br")]}
     asyncio.run(wrapped(scope, None, send))
     start = sent[0]

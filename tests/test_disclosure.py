@@ -182,7 +182,7 @@ def test_no_withheld_or_hidden_value_is_in_the_static_site(withheld_build, sampl
 def test_no_withheld_or_hidden_value_is_in_the_servers_json_or_csv(withheld_build, sample_db):
     output, surnames = withheld_build
     ds = Datasette(immutables=[str(output)], inspect_data=json.loads(inspect_file(output).read_text()),
-                   metadata=site_metadata(), plugins_dir=str(ROOT / "plugins"), template_dir=str(ROOT / "templates"),
+                   metadata=site_metadata(), template_dir=str(ROOT / "templates"),
                    settings=serve_settings())
     secrets = secrets_for(sample_db.read_bytes(), surnames)
     tables = [r[0] for r in sqlite3.connect(output).execute(
@@ -363,7 +363,7 @@ def test_a_name_in_a_note_row_is_a_finding_and_withholding_the_notes_drops_them(
 def test_the_decisions_are_shown_beside_the_release_on_the_home_page_and_its_own_page(withheld_build):
     output, _ = withheld_build
     ds = Datasette(immutables=[str(output)], inspect_data=json.loads(inspect_file(output).read_text()),
-                   metadata=site_metadata(), plugins_dir=str(ROOT / "plugins"), template_dir=str(ROOT / "templates"),
+                   metadata=site_metadata(), template_dir=str(ROOT / "templates"),
                    settings=serve_settings())
 
     async def pages():

@@ -273,7 +273,7 @@ async def test_citations_use_the_configured_site_url(sample_db, monkeypatch, how
         monkeypatch.delenv("SITE_URL", raising=False)
     else:
         monkeypatch.setenv("SITE_URL", "https://cautions.example.org")
-    ds = Datasette(immutables=[str(sample_db)], metadata=metadata, plugins_dir=str(ROOT / "plugins"),
+    ds = Datasette(immutables=[str(sample_db)], metadata=metadata,
                    template_dir=str(ROOT / "templates"), settings=serve_settings())
     page = (await ds.client.get("/", headers={"host": "evil.example"})).text
     assert f'<a href="https://cautions.example.org/cautions/{HEADLINE}">https://cautions.example.org/cautions/{HEADLINE}</a>' in page
@@ -285,7 +285,7 @@ async def test_citations_use_the_configured_site_url(sample_db, monkeypatch, how
 @pytest.mark.asyncio
 async def test_a_malformed_site_url_stops_the_server_at_startup(sample_db, monkeypatch):
     monkeypatch.setenv("SITE_URL", "javascript:alert(1)")
-    ds = Datasette(immutables=[str(sample_db)], metadata=site_metadata(), plugins_dir=str(ROOT / "plugins"))
+    ds = Datasette(immutables=[str(sample_db)], metadata=site_metadata())
     with pytest.raises(ValueError, match="not an http"):
         await ds.invoke_startup()
 

@@ -35,7 +35,7 @@ class StandIn:
 
 def datasette(db_path, immutable=True):
     databases = {"immutables": [str(db_path)]} if immutable else {"files": [str(db_path)]}
-    return Datasette(**databases, metadata=site_metadata(), plugins_dir=str(ROOT / "plugins"),
+    return Datasette(**databases, metadata=site_metadata(),
                      settings=serve_settings())
 
 
@@ -56,7 +56,7 @@ def get(app, path, query_string=b"", method="GET", headers=((b"host", b"example.
 
 
 def wrapped(stand_in, ds):
-    return headline_page_cache.asgi_wrapper(ds)(stand_in)
+    return headline_page_cache.wrap(stand_in, ds)
 
 
 def test_a_headline_page_is_rendered_once_then_sent_from_memory(sample_db):

@@ -127,7 +127,7 @@ def test_a_journalist_goes_from_an_undeclared_file_to_a_checked_site(tmp_path):
     # 6. make serve: the site is the new story's, with the new release's sha256, and no sample banner
     ds = Datasette(immutables=[str(tmp_path / "cautions.db")],
                    inspect_data=json.loads((tmp_path / "inspect-data.json").read_text()),
-                   metadata=metadata, plugins_dir=str(ROOT / "plugins"), template_dir=str(ROOT / "templates"),
+                   metadata=metadata, template_dir=str(ROOT / "templates"),
                    settings=serve_settings())
     home = (await_get(ds, "/")).text
     assert "Police cautions in the West Midlands" in home and f"Police in Birmingham gave {birmingham} cautions." in home

@@ -27,6 +27,7 @@ import dockerfile
 import pytest
 
 import build
+from plugins import server_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCKERFILE = ROOT / "Dockerfile"
@@ -193,7 +194,8 @@ def test_the_image_installs_the_runtime_lock_only():
         assert "pip install --require-hashes -r requirements-runtime.lock" in runs, runs
         assert "requirements.lock" not in runs.replace("requirements-runtime.lock", "")
     final_runs = " ".join(" ".join(c.value) for c in commands(stages()[-1][1], "RUN"))
-    assert re.search(r"pip install --no-deps --no-build-isolation \.", final_runs), "foi is not installed as a package"
+    assert re.search(r"pip install --no-deps --no-build-isolation --editable \.", final_runs), \
+        "foi and the plugins/ package are not installed in place (the plugins read templates/ and static/ beside them)"
 
 
 def test_no_plugin_or_test_edits_sys_path():
@@ -246,9 +248,22 @@ def test_serve_sh_asks_for_the_promised_settings():
     assert re.search(r"(-i|--immutable) \"\$DATABASE\"", text) and "DATABASE=\"${DATABASE:-cautions.db}\"" in text, \
         "the database is not opened immutable"
     assert '--inspect-file "$INSPECT_FILE"' in text and 'INSPECT_FILE="${INSPECT_FILE:-inspect-data.json}"' in text
-    assert "--cors" in text
+    assert '"${PYTHON:-python3}" plugins/server_settings.py' in text and "$SETTINGS" in text, \
+        "serve.sh does not take its settings from plugins/server_settings.py"
+    assert "--cors" in server_settings.arguments()
     for setting in ("sql_time_limit_ms", "max_returned_rows", "default_cache_ttl"):
-        assert re.search(rf"--setting {setting} \d+", text), f"serve.sh does not set {setting}"
+        assert isinstance(server_settings.SETTINGS.get(setting), int), f"no {setting} in plugins/server_settings.py"
+
+
+def test_the_settings_are_written_once():
+    """Datasette's settings live in plugins/server_settings.py alone: serve.sh, static_site.py,
+    the tests and the benchmarks read them there, and none spells one out again."""
+    readers = [SERVE_SH, ROOT / "static_site.py", *(ROOT / "bench").glob("*.py"), *(ROOT / "tests").glob("*.py")]
+    spelled = [f"{path.relative_to(ROOT)}: {match}" for path in readers
+               for match in re.findall(r"--setting\s+\w+\s+\S+", path.read_text())]
+    assert spelled == []
+    for value in server_settings.arguments():  # serve.sh splits them on spaces, unquoted
+        assert re.fullmatch(r"[\w.-]+", value), value
 
 
 def test_serve_sh_and_the_ci_script_are_valid_and_executable():

@@ -167,7 +167,7 @@ def test_repeated_references_are_counted_in_full_and_rows_are_offences_counts_ea
     entry(release, "rows_are: offences\n")
     built(release, True, "--metadata", str(release.metadata()))
     assert release.query("select count(*) as n from cautions")[0]["n"] == 16  # every row loaded
-    assert release.query("select sum(cautions) as n from cautions_by_month")[0]["n"] == 10  # each crime once
+    assert release.query("select sum(cautions) as n from monthly_cautions")[0]["n"] == 10  # each crime once
     by_code = {r["offence_code"]: r["n"] for r in
                release.query("select offence_code, sum(cautions) as n from cautions_by_code group by 1")}
     assert by_code == {"46": 10, "58J": 5, "19C": 1}
@@ -220,7 +220,7 @@ def test_a_financial_year_column_and_no_date_fills_the_financial_year_only(relea
     assert release.query("select outcome_date, month, financial_year from cautions") == [
         {"outcome_date": None, "month": None, "financial_year": "2015/16"},
         {"outcome_date": None, "month": None, "financial_year": "2016/17"}]
-    assert release.query("select financial_year, sum(cautions) as n from cautions_by_month group by 1") == [
+    assert release.query("select financial_year, sum(cautions) as n from monthly_cautions group by 1") == [
         {"financial_year": "2015/16", "n": 1}, {"financial_year": "2016/17", "n": 1}]
 
 

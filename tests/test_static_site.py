@@ -2,6 +2,7 @@
 it resolves to a file in it (so it works from any sub-path), that nothing loads from another
 host, and that each published file is the answer the Datasette server gives."""
 import asyncio
+import gzip
 import hashlib
 import html
 import json
@@ -92,9 +93,15 @@ def test_a_database_with_other_pages_is_rewritten_and_both_sha256s_kept(sample_d
 
 @pytest.mark.asyncio
 @pytest.mark.parametrize("name", QUERIES)
-async def test_each_json_file_is_the_servers_shape_array_answer(site_dir, site_client, name):  # noqa: F811
+async def test_each_json_file_is_the_servers_answer_in_the_same_shape(site_dir, site_client, name):  # noqa: F811
+    """name.json is what the server gives without _shape (its object form, with the columns and
+    the SQL: only the time it took differs); ?_shape=array is name.array.json."""
     live = await site_client.get(f"/cautions/{name}.json?_shape=array")
-    assert json.loads((site_dir / "cautions" / f"{name}.json").read_text()) == live.json()
+    assert json.loads((site_dir / "cautions" / f"{name}.array.json").read_text()) == live.json()
+    live = (await site_client.get(f"/cautions/{name}.json")).json()
+    published = json.loads((site_dir / "cautions" / f"{name}.json").read_text())
+    assert isinstance(published, dict) and published["rows"] == live["rows"] and published["columns"] == live["columns"]
+    assert {k: v for k, v in published.items() if k != "query_ms"} == {k: v for k, v in live.items() if k != "query_ms"}
     live_csv = await site_client.get(f"/cautions/{name}.csv")
     assert (site_dir / "cautions" / f"{name}.csv").read_bytes() == live_csv.content
 
@@ -107,6 +114,45 @@ async def test_each_figures_rows_csv_holds_every_crime_behind_it(site_dir, sampl
     assert len(written.decode("utf-8").splitlines()) - 1 == \
         rows(sample_db, f"select count(*) as n from {name}_rows")[0]["n"]
     assert written == (await site_client.get(f"/cautions/{name}_rows.csv?_stream=on")).content
+
+
+def test_a_json_link_leads_to_the_file_of_the_shape_it_asks_for(site_dir):
+    site = static_site.Site.__new__(static_site.Site)
+    site.pages, site.tables = {"/cautions": "cautions/index.html"}, {}
+    site.queries = {"rape_cautions": {"sql": "select 12"}}
+    site.files = {"/cautions/rape_cautions.json": "cautions/rape_cautions.json",
+                  "/cautions/rape_cautions.json?_shape=array": "cautions/rape_cautions.array.json"}
+    page = "cautions/rape_cautions/index.html"
+    assert site.local_url("/cautions/rape_cautions.json", "/", page) == "../rape_cautions.json"
+    assert site.local_url("/cautions/rape_cautions.json?_shape=array", "/", page) == "../rape_cautions.array.json"
+    # a shape not published (newline-delimited, objects): the SQL page answers the query
+    assert site.local_url("/cautions/rape_cautions.json?_shape=array&_nl=on", "/", page) == "../?sql=select+12"
+    assert site.local_url("/cautions/rape_cautions.json?_shape=objects", "/", page) == "../?sql=select+12"
+
+
+@pytest.mark.asyncio
+async def test_a_figures_csv_of_many_crimes_is_published_compressed_with_the_same_rows(sample_db, tmp_path,
+                                                                                      site_client):  # noqa: F811
+    """Every crime of a large release, as CSV, is mostly the same few offence and outcome words
+    over and over (at 1M rows 218 MB, 12.5 MB gzip-compressed): past COMPRESS_ROWS_OVER rows the
+    static site holds it as .csv.gz, the same bytes inside as the server's CSV, and the link to it
+    says it is compressed and how big it is. Smaller ones stay plain CSV."""
+    output = tmp_path / "site"
+    total = rows(sample_db, "select count(*) as n from total_cautions_rows")[0]["n"]
+    rape = rows(sample_db, "select count(*) as n from rape_cautions_rows")[0]["n"]
+    threshold = rape  # the sample's figures: rape's crimes stay plain, the whole release is compressed
+    assert total > threshold
+    await static_site.publish(sample_db, output, inspect_file(sample_db), quiet=True, compress_rows_over=threshold)
+    compressed = output / "cautions" / "total_cautions_rows.csv.gz"
+    assert compressed.is_file() and not (output / "cautions" / "total_cautions_rows.csv").exists()
+    assert (output / "cautions" / "rape_cautions_rows.csv").is_file()
+    live = await site_client.get("/cautions/total_cautions_rows.csv?_stream=on")
+    assert gzip.decompress(compressed.read_bytes()) == live.content
+    assert compressed.read_bytes()[4:8] == b"\0\0\0\0"  # no time in the header: the same file from the same database
+    page = " ".join((output / "cautions" / "total_cautions" / "index.html").read_text(encoding="utf-8").split())
+    size = f"{compressed.stat().st_size / 1e6:,.1f} MB"
+    assert re.search(r'<a href="\.\./total_cautions_rows\.csv\.gz" download>Download all [\d,]+ crimes behind this '
+                     rf"figure as CSV, compressed with gzip, {re.escape(size)}</a>", page), page
 
 
 def test_every_same_site_link_is_relative_and_resolves_to_a_file_in_site(site_dir):
@@ -141,8 +187,10 @@ def test_nothing_is_loaded_from_another_host(site_dir):
 
 
 def test_links_the_static_files_cannot_answer_become_sql_in_the_browser(site_dir):
-    """A filtered table, a row, a canned query with other parameters: each becomes the SQL page
-    with the query as SQL. Datasette's own ?sql= links keep their query string as it was."""
+    """A filtered table, a row, a canned query with other parameters: each becomes the SQL page.
+    A table's filters go there as they are, with the table's name (the SQL page asks them as SQL:
+    one implementation of table filters, static/sql-in-browser.js's); a row and a canned query
+    go as SQL. Datasette's own ?sql= links keep their query string as it was."""
     site = static_site.Site.__new__(static_site.Site)
     site.pages = {"/cautions": "cautions/index.html", "/cautions/releases": "cautions/releases/index.html"}
     site.files = {}
@@ -154,12 +202,24 @@ def test_links_the_static_files_cannot_answer_become_sql_in_the_browser(site_dir
     assert site.local_url("/cautions/releases?_hide_sql=1", "/cautions/rape_cautions", page) == "../releases/"
     assert site.local_url("/cautions/search_cautions?q=cannabis", "/", page) == \
         "../?sql=select+%3Aq&q=cannabis"
-    filtered = site.local_url("/cautions/releases?is_sample=1", "/", page)
-    assert urllib.parse.parse_qs(urllib.parse.urlsplit(filtered).query)["sql"] == [
-        """select * from "releases" where "is_sample" = '1' limit 1001"""]
+    filtered = site.local_url("/cautions/releases?is_sample=1&_sort_desc=id&_facet=kind", "/", page)
+    assert filtered == "../?_table=releases&is_sample=1&_sort_desc=id"
     row = site.local_url("/cautions/cautions/7", "/", page)
     assert urllib.parse.parse_qs(urllib.parse.urlsplit(row).query)["sql"] == [
         """select * from "cautions" where "rowid" = '7'"""]
+
+
+def test_a_table_page_sends_an_address_with_filters_to_the_sql_page(site_dir):
+    """Its file holds the unfiltered rows: the SQL page's script, first in its head (before any
+    row is shown), sends ?offence_group=... there with the table's name (test_browser_static.py
+    follows such a link in chromium)."""
+    page = (site_dir / "cautions" / "cautions" / "index.html").read_text(encoding="utf-8")
+    head = page[:page.index("</head>")]
+    script = re.search(r'<script src="([^"]+sql-in-browser\.js)" data-sql-page="([^"]+)" data-table="cautions" '
+                       r'data-keep="([^"]+)"></script>', head)
+    assert script and head.index(script.group(0)) < head.index("<link")
+    assert script.group(1) == "../../static/sql-in-browser.js" and script.group(2) == "../"
+    assert set(script.group(3).split(",")) == static_site.PRESENTATIONAL
 
 
 def test_the_static_pages_are_those_the_server_renders(site_dir):

@@ -14,7 +14,7 @@ from site_fixtures import ROOT, inspect_file, rows, serve_settings, site_metadat
 
 def site(sample_db, metadata):
     return Datasette(immutables=[str(sample_db)], inspect_data=json.loads(inspect_file(sample_db).read_text()),
-                     metadata=metadata, plugins_dir=str(ROOT / "plugins"), template_dir=str(ROOT / "templates"),
+                     metadata=metadata, template_dir=str(ROOT / "templates"),
                      settings=serve_settings())
 
 
@@ -61,7 +61,7 @@ def test_a_stream_of_small_messages_goes_on_in_pieces_whole_and_in_order():
     async def send(message):
         sent.append(message)
 
-    asyncio.run(module.asgi_wrapper(None)(app)({"type": "http"}, None, send))
+    asyncio.run(module.wrap(app, None)({"type": "http"}, None, send))
     bodies = [m for m in sent if m["type"] == "http.response.body"]
     assert b"".join(m["body"] for m in bodies) == b"".join(lines)
     assert 2 < len(bodies) < 20  # pieces: neither a message a row nor the whole held
