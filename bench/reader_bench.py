@@ -155,8 +155,9 @@ def start_up(db, ours_inspect, plain_inspect, work, rounds):
         return command
 
     def plain(port):
-        return [datasette, "serve", "-i", str(db), "--inspect-file", str(plain_inspect), "--metadata",
-                str(plain_metadata), *serve_bench.serve_settings(), "--host", "127.0.0.1", "--port", str(port)], None
+        return [str(common.PYTHON), str(common.BENCH / "plain_datasette.py"), "serve", "-i", str(db),
+                "--inspect-file", str(plain_inspect), "--metadata", str(plain_metadata), *serve_bench.serve_settings(),
+                "--host", "127.0.0.1", "--port", str(port)], None
 
     kinds = {"ours (size + ends checked)": ours(ours_inspect),
              "ours, datasette inspect's file (whole sha256)": ours(plain_inspect), "plain Datasette": plain}

@@ -2,9 +2,9 @@
 
 A table page's facets (`?_facet=offence_group&_facet=caution_type...`) are each a GROUP BY over
 the rows the page shows: at 10 million crimes, 335 ms a facet. The build already keeps those
-counts: `cautions_by_month` holds how many crimes there are for each release, month, financial
+counts: `monthly_cautions` holds how many crimes there are for each release, month, financial
 year, caution type, offender and offence group, and `cautions_by_code` for each release, offence
-code, financial year and caution type (build.py, write_cautions_by_month). So when every row the
+code, financial year and caution type (build.py, write_monthly_cautions). So when every row the
 page counts is picked by exact matches on columns a summary holds (`?financial_year=2016/17`),
 a facet on another of those columns is a sum over the summary's few hundred rows: under a
 millisecond, the same numbers.
@@ -30,7 +30,7 @@ from datasette.utils import escape_sqlite, path_with_added_args, path_with_remov
 # table -> its summaries, each (summary table, the column holding how many rows of the table it counts).
 # A summary's other columns that the table has too are the dimensions it can answer for.
 SUMMARIES = {
-    "cautions": (("cautions_by_month", "cautions"), ("cautions_by_code", "cautions")),
+    "cautions": (("monthly_cautions", "cautions"), ("cautions_by_code", "cautions")),
 }
 
 _dimensions = weakref.WeakKeyDictionary()  # Datasette -> {(database, table): [(summary, count column, columns)]}

@@ -23,7 +23,7 @@ def database(tmp_path_factory):
 
 def site(database):
     """The site as serve.sh serves it, each SQL statement it runs noted in .statements."""
-    ds = Datasette(immutables=[str(database)], metadata=site_metadata(), plugins_dir=str(ROOT / "plugins"),
+    ds = Datasette(immutables=[str(database)], metadata=site_metadata(),
                    template_dir=str(ROOT / "templates"), settings=serve_settings())
     ds.statements = []
     execute = ds.execute
@@ -50,7 +50,7 @@ def datasettes_own(database):
 
 
 async def get(ds, path):
-    plugin = pm.get_plugin("summary_facets.py")
+    plugin = pm.get_plugin("plugins.summary_facets")
     saved = plugin.SUMMARIES
     if getattr(ds, "own", False):
         plugin.SUMMARIES = {}
@@ -69,7 +69,7 @@ async def facets(ds, query):
 
 
 def summary_statements(statements):
-    return [s for s in statements if "cautions_by_month" in s or "cautions_by_code" in s]
+    return [s for s in statements if "monthly_cautions" in s or "cautions_by_code" in s]
 
 
 def from_a_summary(database, query):
@@ -80,7 +80,7 @@ def from_a_summary(database, query):
     filtered = {key.split("__")[0] for key, _ in pairs if not key.startswith("_")}
     with sqlite3.connect(database) as conn:
         summaries = [{c for _, c, *_ in conn.execute(f"pragma table_info({t})")}
-                     for t in ("cautions_by_month", "cautions_by_code")]
+                     for t in ("monthly_cautions", "cautions_by_code")]
     return sum(1 for key, column in pairs if key == "_facet" and any(filtered | {column} <= s for s in summaries))
 
 

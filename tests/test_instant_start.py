@@ -30,6 +30,8 @@ def site(built, tmp_path):
     for name in ("cautions.db", "inspect-data.json"):
         shutil.copy2(built / name, tmp_path / name)
     shutil.copy2(ROOT / "serve.sh", tmp_path / "serve.sh")
+    (tmp_path / "plugins").mkdir()
+    shutil.copy2(ROOT / "plugins" / "server_settings.py", tmp_path / "plugins")  # serve.sh reads the settings there
     recorder = tmp_path / "record-datasette"  # stands in for datasette: serve.sh got as far as starting it
     recorder.write_text('#!/bin/sh\necho started > "$RECORD"\n')
     recorder.chmod(0o755)

@@ -16,7 +16,7 @@ RARE = ["firearm", "rape", "zebra"]          # 0.05%, 0.15%, none
 
 @pytest.fixture(scope="module")
 def ds(tmp_path_factory):
-    ds = Datasette(immutables=[str(large_database(tmp_path_factory))], metadata=site_metadata(), plugins_dir=str(ROOT / "plugins"),
+    ds = Datasette(immutables=[str(large_database(tmp_path_factory))], metadata=site_metadata(),
                    template_dir=str(ROOT / "templates"), settings=serve_settings())
     ds.statements = []
     db = ds.get_database("cautions")
@@ -32,7 +32,7 @@ def ds(tmp_path_factory):
 
 async def page(ds, query, plan=True):
     """The table's JSON, by this site's plan or (plan=False) by Datasette's own, and whether likely() was used."""
-    plugin = pm.get_plugin("search_plan.py")
+    plugin = pm.get_plugin("plugins.search_plan")
     saved = plugin.is_common
     if not plan:
         async def never(*args):
