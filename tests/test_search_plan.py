@@ -33,8 +33,8 @@ def ds(tmp_path_factory):
 
 
 async def page(ds, query, plan=True):
-    """The table's JSON, by this site's plan (plan=True: one is chosen; None: perhaps none) or by Datasette's
-        other plan (plan=False: every word taken for rare, so read through the index; a sorted page untouched),
+    """The table's JSON, by this site's plan (plan=True: one is chosen; None: perhaps none) or by the
+    other plan (plan=False: every word taken for rare, so read through the index; a sorted page untouched),
     and whether the page walked (likely())."""
     plugin = pm.get_plugin("plugins.search_plan")
     saved = plugin.is_common
