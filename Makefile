@@ -3,7 +3,9 @@
 #   make            set up .venv (Python 3.11+): requirements.lock, each file's hash checked
 #   make describe FILE=...   print a manifest entry for a release nobody has declared yet
 #   make build      build cautions.db (and inspect-data.json, cards/, exports/) from data/manifest.yml, checking the figures
-#   make serve      build, then serve the site on http://127.0.0.1:8001 (make serve PORT=9000)
+#   make serve      build (only if a release, the manifest or the code changed), then serve the site on
+#                   http://127.0.0.1:8001 (make serve PORT=9000)
+#   make verify     check the whole database against the sha256 its build recorded
 #   make test       run the tests (make test PYTEST_ARGS="-k browser -x")
 #   make metamorphic  the sample exported every way a force exports it, 2,000 combinations (tests/metamorphic.py)
 #   make site       build, then write site/: the whole site as static files, for any static host
@@ -23,7 +25,7 @@ PORT ?= 8001
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := venv
-.PHONY: venv build serve site test bench clean screenshots describe lock metamorphic
+.PHONY: venv build serve verify site test bench clean screenshots describe lock metamorphic
 
 venv: $(VENV)/.installed
 
@@ -40,17 +42,33 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	$(VENV)/bin/python -m pip install --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $@
 
+define BUILD
+$(VENV)/bin/python build.py --strict --inspect-file inspect-data.json --cards cards
+$(VENV)/bin/python exports.py --database cautions.db --output exports
+endef
+
 build: venv
-	$(VENV)/bin/python build.py --strict --inspect-file inspect-data.json --cards cards
-	$(VENV)/bin/python exports.py --database cautions.db --output exports
+	$(BUILD)
+
+# What cautions.db is made from: the releases and the manifest (data/), the site's metadata, the code
+# that builds it and the locked packages. `make serve` rebuilds only when one of them changed.
+BUILD_INPUTS := $(VENV)/.installed build.py exports.py metadata.yml $(wildcard foi/*.py) \
+	$(shell find data -type f -not -name '*.pyc' 2>/dev/null)
+cautions.db: $(BUILD_INPUTS)
+	$(BUILD)
 
 # A manifest entry for a release nobody has declared: make describe FILE=data/new.xlsx [SHEET=Sheet1]
 describe: venv
 	@test -n "$(FILE)" || { echo "usage: make describe FILE=data/your_release.csv [SHEET=name]" >&2; exit 2; }
 	@$(VENV)/bin/python build.py describe "$(FILE)" $(if $(SHEET),--sheet "$(SHEET)")
 
-serve: build
+serve: cautions.db
 	HOST=$(HOST) PORT=$(PORT) DATASETTE=$(VENV)/bin/datasette ./serve.sh
+
+# serve.sh checks the database against its inspect file by size and the sha256 of its first and
+# last MiB (instant at any size); this reads it whole and compares the sha256 the build recorded.
+verify: cautions.db
+	./serve.sh verify
 
 # The site as static files (static_site.py): every page rendered by the same app serve.sh runs,
 # the JSON and CSV of each query, the database for SQL in the browser. Publish site/ anywhere.

@@ -19,6 +19,7 @@ database is left exactly as it was.
 """
 import argparse
 import contextlib
+import hashlib
 import json
 import os
 import shutil
@@ -190,8 +191,17 @@ def write_inspect(database, output, sha256, path):
         names = [r[0] for r in conn.execute("select name from sqlite_master where type = 'table' order by name")]
         tables = {name: {"count": conn.execute(f'select count(*) from "{name}"').fetchone()[0]} for name in names}
     data = {Path(output).stem: {"hash": sha256, "size": os.path.getsize(database), "file": str(Path(output).name),
-                                "tables": tables}}
+                                "ends_sha256": ends_sha256(database), "tables": tables}}
     Path(path).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+
+
+def ends_sha256(database, n=1 << 20):
+    """The sha256 of the file's first MiB followed by its last (overlapping in a smaller file), as
+    serve.sh takes it with head and tail to tell this build from another without reading it whole."""
+    with open(database, "rb") as f:
+        head = f.read(n)
+        f.seek(max(0, os.path.getsize(database) - n))
+        return hashlib.sha256(head + f.read()).hexdigest()
 
 
 def remove_abandoned_builds(output):

@@ -16,6 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import build_bench  # noqa: E402
 import common  # noqa: E402
+import reader_bench  # noqa: E402
 import serve_bench  # noqa: E402
 
 
@@ -40,7 +41,8 @@ def main(argv=None):
     if args.report_only:
         builds = [saved(f"build_bench_{n}.json") for n in (args.rows, args.scale) if n]
         served = saved(f"serve_bench_{args.rows}.json")
-        write_results(machine, command, [b for b in builds if b], served, None)
+        readers = [saved(f"reader_bench_{n}.json") for n in (args.rows, args.scale) if n]
+        write_results(machine, command, [b for b in builds if b], served, None, [r for r in readers if r])
         return 0
 
     sqlite_utils_runs = None if args.skip_sqlite_utils else 1
@@ -60,8 +62,11 @@ def main(argv=None):
     if args.skip_serve:
         serve_args.append("--queries-only")
     served = serve_bench.main(serve_args)
+    readers = []
+    if not args.skip_serve:  # one reader's waits, ours beside plain: facet pages, search, start-up
+        readers = [reader_bench.main(["--rows", str(n)]) for n in (args.rows, args.scale) if n]
 
-    write_results(machine, command, builds, served, (time.perf_counter() - started) / 60)
+    write_results(machine, command, builds, served, (time.perf_counter() - started) / 60, readers)
     return 0
 
 
@@ -79,7 +84,7 @@ def saved(name):
     return result
 
 
-def write_results(machine, command, builds, served, minutes):
+def write_results(machine, command, builds, served, minutes, readers=()):
     when = [b["when"] for b in builds] + ([served["when"]] if served else [])
     took = f", {minutes:.0f} minutes" if minutes is not None else " (report from saved results)"
     text = "\n".join([
@@ -101,6 +106,10 @@ def write_results(machine, command, builds, served, minutes):
         "## Serve and query",
         "",
         serve_bench.markdown_report(served) if served else "(not run)",
+        "",
+        "## One reader at a time",
+        "",
+        *[reader_bench.markdown_report(r) for r in readers],
     ])
     (common.OUT / "results.md").write_text(text)
     print(f"\nwrote {(common.OUT / 'results.md').relative_to(common.ROOT)}")

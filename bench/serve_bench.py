@@ -300,7 +300,10 @@ def endpoints(queries):
         out.append((f"{name} HTML", f"/cautions/{name}", f"/cautions?sql={sql}"))
     for label, path in [
         ("table page + 2 facets", "/cautions/cautions?_facet=offence_group&_facet=caution_type"),
+        ("table page + 4 facets", "/cautions/cautions?_facet=offence_group&_facet=caution_type"
+                                  "&_facet=financial_year&_facet=release_id"),
         ("full-text search JSON", "/cautions/cautions.json?_search=assault"),
+        ("full-text search JSON, rare word", "/cautions/cautions.json?_search=firearm"),
         ("JSON export (1000 rows)", "/cautions/cautions.json?_size=1000"),
         ("CSV export (1000 rows)", "/cautions/cautions.csv?_size=1000"),
     ]:

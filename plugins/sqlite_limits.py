@@ -36,6 +36,7 @@ So every connection the site opens gets:
   take memory and hold up every other page. The largest real page (1,000 crimes of
   `cautions`) is 19,000 cells and 0.3 MB.
 """
+import marshal
 import re
 import sqlite3
 import threading
@@ -141,23 +142,32 @@ class ResultTooLarge(sqlite3.OperationalError):
     """A DatabaseError, so Datasette shows it as the query's error message (status 400)."""
 
 
-_fetched = threading.local()  # per SQL thread: the cursor being read, and what it has given so far
+def bounded_rows():
+    """A row factory for one connection: sqlite3.Row, as Datasette uses, counting what each cursor
+    has returned. A connection serves one query at a time on one thread, so its count lives here.
+    Each row is measured by marshal.dumps, in C: its strings' and blobs' bytes (UTF-8, so at least
+    their length) plus a few bytes a value; a Python loop over the cells cost twice as much
+    (1,000 rows of cautions: 2.2 ms in the factory, now 0.7 ms)."""
+    reading = None           # a weak reference to the cursor being read
+    names = cells = 0        # bytes of its column names; cells it may still return
+    left = 0                 # bytes it may still return
+    Row, dumps, ref = sqlite3.Row, marshal.dumps, weakref.ref
 
+    def bounded_row(cursor, row):
+        nonlocal reading, names, cells, left
+        if reading is None or reading() is not cursor:
+            # JSON objects repeat each column's name in every row: a 14 KB alias over 1,000 rows was 14 MB
+            names = sum(len(d[0]) for d in cursor.description or ())
+            reading, cells, left = ref(cursor), MAX_RESULT_CELLS, MAX_RESULT_BYTES
+        cells -= len(row)
+        left -= names + len(dumps(row))
+        if left < 0 or cells < 0:
+            raise ResultTooLarge(
+                f"This query's result is too large for this site (more than {MAX_RESULT_CELLS:,} cells or "
+                f"{MAX_RESULT_BYTES // 1_000_000} MB): select fewer rows or columns, or download the database.")
+        return Row(cursor, row)
 
-def bounded_row(cursor, row):
-    """The row factory: sqlite3.Row, as Datasette uses, counting what each cursor has returned."""
-    state = _fetched
-    if getattr(state, "cursor", None) is None or state.cursor() is not cursor:
-        # JSON objects repeat each column's name in every row: a 14 KB alias over 1,000 rows was 14 MB
-        names = sum(len(d[0]) for d in cursor.description or ())
-        state.cursor, state.bytes, state.cells, state.names = weakref.ref(cursor), 0, 0, names
-    state.cells += len(row)
-    state.bytes += state.names + sum(len(value) for value in row if value.__class__ in (str, bytes))
-    if state.bytes > MAX_RESULT_BYTES or state.cells > MAX_RESULT_CELLS:
-        raise ResultTooLarge(
-            f"This query's result is too large for this site (more than {MAX_RESULT_CELLS:,} cells or "
-            f"{MAX_RESULT_BYTES // 1_000_000} MB): select fewer rows or columns, or download the database.")
-    return sqlite3.Row(cursor, row)
+    return bounded_row
 
 
 @hookimpl(trylast=True)  # last, after Datasette's own prepare_connection
@@ -167,4 +177,4 @@ def prepare_connection(conn):
     conn.create_function("printf", -1, bounded_printf, deterministic=True)
     conn.create_function("format", -1, bounded_printf, deterministic=True)
     conn.set_authorizer(authorizer)
-    conn.row_factory = bounded_row
+    conn.row_factory = bounded_rows()

@@ -4,7 +4,10 @@
    siteVega.config: a chart as wide as the page allows (never wider, so a phone does not scroll
    sideways), text of 12 px, labels and the legend never cut short, the legend below the chart.
    siteVega.colour(field): the colour encoding of a field, each value in its declared colour;
-   the values are those in the page's own table of the query's rows. */
+   the values are those in the page's own table of the query's rows.
+   A chart wider than the page (long axis labels, uncut, on a phone) scrolls sideways inside
+   datasette-vega's box: that box is given a place in the tab order and a name, so a keyboard
+   can scroll it too (axe-core: scrollable-region-focusable). */
 (function () {
   var declared = window.siteVegaColours || {};
   var width = Math.max(240, Math.min(720, document.documentElement.clientWidth - 160));
@@ -38,4 +41,11 @@
       return encoding;
     }
   };
+  new MutationObserver(function () {
+    document.querySelectorAll('form.datasette-vega + div[style*="overflow"]:not([tabindex])').forEach(function (box) {
+      box.setAttribute('tabindex', '0');
+      box.setAttribute('role', 'region');
+      box.setAttribute('aria-label', 'Chart');
+    });
+  }).observe(document.documentElement, { childList: true, subtree: true });
 })();
