@@ -4,6 +4,7 @@ URL), the crimes behind it (page and CSV), its chart and its fact-check all come
 adding the block adds all four, deleting it removes all four.
 """
 import asyncio
+import importlib.util
 import json
 import sqlite3
 import subprocess
@@ -169,8 +170,9 @@ def test_the_sample_generator_counts_the_figures_by_the_same_blocks():
     """The sample release reproduces every published value, counted by the generator with each
     block's own condition over offence_codes.csv: the values and conditions are read from
     metadata.yml, not from a list of its own."""
-    sys.path.insert(0, str(ROOT / "data" / "sample"))
-    import generate_sample
+    spec = importlib.util.spec_from_file_location("generate_sample", ROOT / "data" / "sample" / "generate_sample.py")
+    generate_sample = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generate_sample)
     raw = yaml.safe_load(METADATA_TEXT)
     assert generate_sample.PUBLISHED_FIGURES == figure_blocks.published_values(raw)
     sample = ROOT / "data" / yaml.safe_load((ROOT / "data/manifest.yml").read_text(encoding="utf-8"))["releases"][0]["file"]
