@@ -72,7 +72,12 @@ def releases_read(by_table, tables):
     return out
 
 
-def metadata_of(releases):
+# Past this many releases a page's source line names the first few and sends the reader to the
+# releases table for the rest (a round robin's page rests on dozens: a paragraph of titles helps nobody).
+SOURCES_NAMED = 3
+
+
+def metadata_of(releases, database):
     """Datasette's source / source_url / license keys for data from these releases."""
     if not releases:
         return {}
@@ -83,7 +88,12 @@ def metadata_of(releases):
     licences = list(dict.fromkeys(r["licence"] for r in releases if r.get("licence")))
     found = {"source": "; ".join(sources), "license": "; ".join(licences)}
     url = str(releases[0].get("source_url") or "")
-    if url.startswith(("https://", "http://")):  # never a javascript: link, whatever made the database
+    if len(sources) > SOURCES_NAMED:
+        found["source"] = (f"{len(sources)} releases: " + "; ".join(sources[:SOURCES_NAMED - 1])
+                           + f"; and {len(sources) - SOURCES_NAMED + 1} more (the releases table lists each, "
+                             "with its source and licence)")
+        url = f"/{database}/releases"
+    if url.startswith(("https://", "http://", f"/{database}/")):  # never a javascript: link, whatever made the database
         found["source_url"] = url
     return found
 
@@ -140,7 +150,7 @@ def with_attribution(local, found):
                 entry = entries.get(key)
                 if isinstance(entry, str):  # a canned query given as its SQL alone
                     entry = {"sql": entry}
-                entries[key] = {**metadata_of(releases), **(entry or {})}
+                entries[key] = {**metadata_of(releases, name), **(entry or {})}
     return merged
 
 

@@ -142,12 +142,17 @@ async def test_beside_the_home_office_each_answer_carries_its_ratio(client, two_
 
 @pytest.mark.asyncio
 async def test_the_page_cites_the_replies_releases_and_the_home_office_not_the_story_alone(client, two_requests):
+    """Dozens of releases: the source line names the first and sends the reader to the releases
+    table for every one; the licences of all of them, the Home Office's among them, are stated."""
     with sqlite3.connect(two_requests[0]) as conn:
-        replied = conn.execute("select title, authority from releases where id in (select release_id from replies) "
+        replied = conn.execute("select title, licence from releases where id in (select release_id from replies) "
                                "order by rowid").fetchall()
-        compared = conn.execute("select title from releases where table_name = 'home_office_outcomes_all_forces'"
+        compared = conn.execute("select licence from releases where table_name = 'home_office_outcomes_all_forces'"
                                 ).fetchone()[0]
     page = (await client.get("/cautions/replies")).text
-    source = html.unescape(re.search(r"Data source:(.*?)</", page, re.S).group(1))
-    assert replied and all(title in source for title, _ in replied), source
-    assert compared in source
+    footer = html.unescape(re.search(r"Data license:(.*?)</footer>", page, re.S).group(1))
+    source = re.search(r'Data source: <a href="([^"]+)">([^<]+)</a>', footer)
+    assert source.group(1) == "/cautions/releases"
+    assert source.group(2).startswith(f"{len(replied) + 2} releases: {replied[0][0]}")
+    assert "the releases table lists each" in source.group(2)
+    assert all(licence in footer for _, licence in replied if licence) and compared in footer
