@@ -31,7 +31,7 @@ from pathlib import Path
 import sqlite_utils
 import yaml
 
-from foi import (cards as card_pictures, counts, describe, disclosure, figures as headline, manifest as manifest_file, read,
+from foi import (cards as card_pictures, cautions_table, counts, describe, disclosure, figures as headline, manifest as manifest_file, read,
                  replies, rows)
 from foi.errors import ReleaseError
 from foi.offences import Lookup
@@ -132,15 +132,15 @@ def build(manifest_path, output, metadata_path, show_progress=False, strict=Fals
                     loaded.append(staged[-1].loaded)
                 else:
                     loaded.append(counts.load(db, release, source))
-        extra_columns = rows.plan_extra_columns(db, staged)
-        rows.create_cautions(db, extra_columns)
+        extra_columns = cautions_table.plan_extra_columns(db, staged)
+        cautions_table.create_cautions(db, extra_columns)
         unique_references = all(s.loaded.release.get("rows_are", "crimes") == "crimes" for s in staged)
         # The story's releases last, so its crimes are one run of ids (the story's queries read that run);
         # smallest first otherwise: the index on crime references is remade over every row after each
-        # release (rows.check_references), so a round robin's small replies never remake it over a big story.
+        # release (foi/cautions_table.py), so a round robin's small replies never remake it over a big story.
         story = replies.story_release_ids(headline_queries, with_files)
         for release in sorted(staged, key=lambda s: (s.loaded.release["id"] in story, s.loaded.rows_read)):
-            rows.insert(db, release, extra_columns, unique_references)
+            cautions_table.insert(db, release, extra_columns, unique_references)
         db["releases"].insert_all([release.releases_row() for release in loaded])
         db["releases"].insert_all([replies.releases_row_without_file(r, RELEASES_COLUMNS)  # refusals, non-replies
                                    for r in manifest["releases"] if r.get("status") in replies.NO_FILE])
@@ -214,7 +214,7 @@ def process_exists(pid):
 
 
 def create_schema(db, lookup):
-    """Every table but cautions, whose extra columns come from the releases (rows.create_cautions)."""
+    """Every table but cautions, whose extra columns come from the releases (foi/cautions_table.py)."""
     db["releases"].create(RELEASES_COLUMNS, pk="id")
     db["offence_codes"].create({c: int if c in lookup.flags else str for c in lookup.columns}, pk="code")
     db["offence_codes"].insert_all(lookup.rows)

@@ -52,9 +52,11 @@ def main(argv=None):
     rows.stage = timed("rows.stage (read the CSV into the raw table, decide each distinct value)", rows.stage)
     rows.decide_outcomes = timed("  of which the outcome values", rows.decide_outcomes)
     rows.decide_values = timed("  of which dates and offences (one GROUP BY over the raw rows)", rows.decide_values)
-    rows.plan_extra_columns = timed("rows.plan_extra_columns (type the unmapped columns)", rows.plan_extra_columns)
-    rows.insert = timed("rows.insert (cautions by one INSERT ... SELECT)", rows.insert)
-    rows.check_references = timed("  of which the unique index on crime references", rows.check_references)
+    table = build.cautions_table
+    table.plan_extra_columns = timed("cautions_table.plan_extra_columns (type the unmapped columns)",
+                                     table.plan_extra_columns)
+    table.insert = timed("cautions_table.insert (cautions by one INSERT ... SELECT)", table.insert)
+    table.check_references = timed("  of which the unique index on crime references", table.check_references)
     build.finish = timed("finish (indexes, FTS, summary, views, analyze)", build.finish)
     build.write_monthly_cautions = timed("  finish: the monthly summary", build.write_monthly_cautions)
     build.headline.check = timed("figures.check (every headline query)", build.headline.check)

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from . import clean, column_values, disclosure, outcomes, read
 from .offences import Lookup
-from .rows import UNMATCHED
+from .row_values import UNMATCHED
 from .errors import ReleaseError
 from .read import HEADER_SEARCH_ROWS as HEADER_SEARCH, label_key
 from .schema import ROW_FIELDS, header_key, match_columns

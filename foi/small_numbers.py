@@ -84,9 +84,8 @@ def coarsen(db, staged, tally, lookup, quote, column_sql):
         db.needs_vacuum = True
         # every distinct combination counted again from the rows as they now are
         columns = ", ".join(quote(c) for c in [*(staged.field_columns[f] for f in tally.fields), *staged.date_columns])
-        tally.seen = {tuple(r[:-2]): [r[-2], r[-1]] for r in db.execute(
-            f"select {columns}, count(*), min({line}) from {raw} group by {columns} order by min({line})")}
-        tally.finish(tally.kinds)
+        tally.recount({tuple(r[:-2]): [r[-2], r[-1]] for r in db.execute(
+            f"select {columns}, count(*), min({line}) from {raw} group by {columns} order by min({line})")})
     db.execute("drop table _sexual")
     db.execute("drop table _month")
     return [finding]
