@@ -216,8 +216,9 @@ def check_release_keys(release, fail, is_date):
 
 
 def check_replies(path, releases, requests, lines):
-    """Across releases: each reply names a known request, a force it went to, and no force twice."""
-    seen = {}
+    """Across releases: each reply names a known request, a force it went to, and no force twice.
+    -> {the release's index: (its force, its status, `answered` unless it says)}."""
+    seen, answered = {}, {}
     for number, release in enumerate(releases, 1):
         if not release.get("request"):
             continue
@@ -247,9 +248,8 @@ def check_replies(path, releases, requests, lines):
                  "keep one release per force and request: the final answer (an internal review's answer replaces the "
                  "first)", "request")
         seen[request["id"], force] = release["id"]
-        release["_force"] = force
-        if not release.get("status"):
-            release["status"] = "answered"
+        answered[number - 1] = (force, release.get("status") or "answered")
+    return answered
 
 
 REFERENCE = Path(__file__).resolve().parent.parent / "data" / "reference"
@@ -295,7 +295,7 @@ def write(db, manifest_path, manifest):
     tables = set(db.table_names())
     summaries = []
     for request in requests.values():
-        replies = {r["_force"]: r for r in manifest["releases"] if r.get("request") == request["id"]}
+        replies = {r.force: r for r in manifest["releases"] if r.get("request") == request["id"]}
         sent = as_date(request["sent"])
         period = (as_date(request["period"]["from"]), as_date(request["period"]["to"]))
         rows = []
@@ -359,7 +359,7 @@ def write(db, manifest_path, manifest):
 
 
 def fail_at(path, release, problem, fix, key):
-    line, keys = release.get("_lines", (None, {}))
+    line, keys = release.lines
     raise ReleaseError(path, f"release {release['id']}: {problem}", fix, line=keys.get(key, line))
 
 

@@ -6,6 +6,7 @@ from collections import Counter
 
 from . import clean, outcomes
 from .errors import ReleaseError
+from .manifest import declared_offences
 from .row_dates import Bounds, ReadDate, check_dates, read_date
 from .staged import Kind, column_sql, quote
 from .tally import Tally
@@ -96,7 +97,7 @@ def decide_values(db, staged, tally, lookup, descriptions):
     per-month summary counted from the combinations, without reading the rows again."""
     release = staged.loaded.release
     bounds = Bounds.of(release)
-    declared_offences = release.get("_offences") or {}
+    declared = declared_offences(release)
     dates, pairs = Tally.values(tally.dates), Tally.values(tally.offences)
     kinds = staged.kinds
     date_rows, date_first, offence_rows, offence_first = Counter(), {}, Counter(), {}
@@ -113,7 +114,7 @@ def decide_values(db, staged, tally, lookup, descriptions):
         offence_rows[oi] += n
         offence_first[oi] = min(offence_first.get(oi, line), line)
         if oi not in matches:
-            matches[oi] = lookup.read(*pairs[oi], declared_offences)
+            matches[oi] = lookup.read(*pairs[oi], declared)
     check_dates(db, staged, dates, parsed, date_rows, date_first, bounds)
     check_offences(staged, pairs, matches, offence_rows, offence_first)
     count_summaries(staged, tally, parsed, matches, lookup)

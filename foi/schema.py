@@ -70,6 +70,12 @@ PUBLISHED_TOTALS_COLUMNS = {
     "rows_add_up_to": int, "status": str,
 }
 
+# Tables build.py makes itself; a counts release's `table:` may not take one of these names.
+BUILT_TABLES = {"releases", "offence_codes", "offence_descriptions", "cautions", "monthly_cautions",
+                "headline_figures", "outcome_values", "offence_matches", "date_values", "published_totals", "cautions_by_code",
+                "requests", "replies", "story_releases"}
+BUILT_PREFIXES = ("raw_", "offence_descriptions_fts", "offence_codes_fts", "sqlite_")
+
 
 def unique_column_names(headers, own):
     """Column names for a table of a release's cells: each header as written (SQLite compares names

@@ -3,6 +3,7 @@ below force level, a sexual offence that no other row shares its date, area and 
 a count of 1 or 2 for one in an area. Reported by line, never by value, and decided like any finding."""
 from . import clean, personal_data
 from .disclosure import Finding
+from .manifest import declared_offences
 from .schema import header_key
 
 # headers of a column that places a crime below force level
@@ -28,7 +29,7 @@ def coarsen(db, staged, tally, lookup, quote, column_sql):
     areas = {raw: header for raw, header in staged.extra.items() if header_key(header) in AREA_HEADERS}
     if not areas:
         return []
-    declared = release.get("_offences") or {}
+    declared = declared_offences(release)
     pairs = [(c, d, int(lookup.group(lookup.read(c, d, declared).code) == SEXUAL_GROUP)) for c, d in tally.offences]
     if not any(p[2] for p in pairs):
         return []
