@@ -5,8 +5,9 @@ import sqlite3
 
 from .errors import ReleaseError
 
+from .fields import header_key
 from .raw_copy import keep_raw
-from .schema import CAUTIONS_COLUMNS, header_key
+from .schema import CAUTIONS_COLUMNS
 from .staged import WHITESPACE, column_sql, empty_error, first_empty, quote
 
 

@@ -13,8 +13,9 @@ import re
 
 from . import clean, column_values, disclosure, read, small_numbers
 from .errors import ReleaseError
+from .fields import header_key, unique_column_names
 from .loaded import Loaded
-from .schema import PUBLISHED_TOTALS_COLUMNS, header_key, unique_column_names
+from .schema import PUBLISHED_TOTALS_COLUMNS
 
 ROW_TOTAL_HEADERS = {"total", "grand total", "totals", "all"}
 

@@ -31,7 +31,7 @@ from .offences import Lookup
 from .row_values import UNMATCHED
 from .errors import ReleaseError
 from .read import HEADER_SEARCH_ROWS as HEADER_SEARCH, label_key
-from .schema import ROW_FIELDS, header_key, match_columns
+from .fields import ROW_FIELDS, header_key, match_columns
 
 PLACEHOLDERS = [
     ("title", "what the release is, e.g. Crimes resolved by caution, April 2015 to March 2017"),

@@ -30,7 +30,8 @@ from dataclasses import dataclass
 from . import personal_data
 from .column_values import DISTINCT_LIMIT, NOTES, sample_lines
 from .errors import ReleaseError
-from .schema import DISCLOSURE_COLUMNS, header_key
+from .fields import header_key
+from .schema import DISCLOSURE_COLUMNS
 
 FREE_TEXT_SHARE = 0.25   # of a column's distinct values that are sentences
 HIDDEN_KINDS = {

@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ReleaseError
-from .schema import REPLIES_COLUMNS, REPLY_STATUSES, REQUESTS_COLUMNS, header_key
+from .fields import header_key
+from .schema import REPLIES_COLUMNS, REPLY_STATUSES, REQUESTS_COLUMNS, TABLES
 
 ALL_FORCES = "all territorial forces"
 NO_FILE = ("refused", "no reply")  # statuses of a reply that sent no data
@@ -439,7 +440,7 @@ def write_story_releases(db, ids):
     """The table story_releases: each story release with the first and last id of its crimes in
     `cautions`. build.py loads them last, one after another, so together they are one run of ids
     (checked here): the story's queries read cautions.id between the smallest and the largest."""
-    db["story_releases"].create({"release_id": str, "first_id": int, "last_id": int}, pk="release_id")
+    db["story_releases"].create(TABLES["story_releases"].types, pk="release_id")
     found = []
     for release_id in ids:
         first, last, n = db.execute("select min(id), max(id), count(*) from cautions where release_id = ?",

@@ -16,7 +16,7 @@ from .errors import ReleaseError
 from .loaded import Loaded
 from .read import HEADER_FIX, Table
 from .row_values import decide_outcomes, decide_values
-from .schema import ROW_FIELDS, header_key, match_columns, unique_column_names
+from .fields import ROW_FIELDS, header_key, match_columns, unique_column_names
 from .staged import DateColumns, Staged, as_list, column_sql, quote
 from .tally import Progress, Tally
 

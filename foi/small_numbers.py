@@ -4,7 +4,7 @@ a count of 1 or 2 for one in an area. Reported by line, never by value, and deci
 from . import clean, personal_data
 from .disclosure import Finding
 from .manifest import declared_offences
-from .schema import header_key
+from .fields import header_key
 
 # headers of a column that places a crime below force level
 AREA_HEADERS = {"area", "district", "ward", "beat", "neighbourhood", "neighborhood", "lsoa", "lsoa name", "lsoa code",
