@@ -31,8 +31,8 @@ from pathlib import Path
 import sqlite_utils
 import yaml
 
-from foi import (cards as card_pictures, cautions_table, counts, describe, disclosure, figures as headline, manifest as manifest_file, read,
-                 replies, rows)
+from foi import (cards as card_pictures, cautions_table, counts, describe, disclosure, figures as headline,
+                 manifest as manifest_file, read, replies, rows)
 from foi.errors import ReleaseError
 from foi.offences import Lookup
 from foi.schema import RELEASES_COLUMNS, TABLES
