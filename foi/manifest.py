@@ -6,7 +6,7 @@ from types import MappingProxyType
 
 import yaml
 
-from . import replies
+from . import replies_check
 from .errors import ReleaseError
 from .release_checks import check_release, is_date, sha256  # noqa: F401 (sha256: the build's digest, used by others)
 
@@ -33,12 +33,12 @@ def load(path):
         raise ReleaseError(path, "the manifest has no `releases:` list", "add at least one release; see README.md")
     ids, tables = set(), set()
     lines = release_lines(text)
-    requests = replies.check_requests(path, manifest, replies.section_lines(text, "requests", yaml, NoAliasLoader),
-                                      is_date)
-    at = [lines[number - 1] if number <= len(lines) else (None, {}) for number in range(1, len(manifest["releases"]) + 1)]
+    request_lines = replies_check.section_lines(text, "requests", yaml, NoAliasLoader)
+    requests = replies_check.check_requests(path, manifest, request_lines, is_date)
+    at = [lines[i] if i < len(lines) else (None, {}) for i in range(len(manifest["releases"]))]
     checked = [check_release(path, number, release, ids, tables, at[number - 1])
                for number, release in enumerate(manifest["releases"], 1)]
-    forces = replies.check_replies(path, manifest["releases"], requests, lines)
+    forces = replies_check.check_replies(path, manifest["releases"], requests, lines)
     releases = [Release.of(release, at[i], checked[i], forces.get(i)) for i, release in enumerate(manifest["releases"])]
     return {**manifest, "releases": releases, "_requests": requests}
 
@@ -114,32 +114,3 @@ class Release(Mapping):
 def declared_offences(release):
     """A release's `offences:` as read by the check; a plain mapping (a test's) declares none."""
     return getattr(release, "offences", None) or {}
-
-
-class AliasRefused(Exception):
-    def __init__(self, anchor, line):
-        self.anchor, self.line = anchor, line
-
-
-class NoAliasLoader(yaml.SafeLoader):
-    """A manifest is short and written by hand: it has no use for YAML aliases (&name / *name),
-    and refusing them stops an alias bomb from growing to gigabytes."""
-
-    def compose_node(self, parent, index):
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise AliasRefused(event.anchor, event.start_mark.line + 1)
-        return super().compose_node(parent, index)
-
-
-def release_lines(text):
-    """For each release of the manifest, (the line it starts on, {key: the line of that key})."""
-    root = yaml.compose(text, Loader=NoAliasLoader)
-    if not isinstance(root, yaml.MappingNode):
-        return []
-    for key, value in root.value:
-        if key.value == "releases" and isinstance(value, yaml.SequenceNode):
-            return [(item.start_mark.line + 1,
-                     {k.value: k.start_mark.line + 1 for k, _ in item.value} if isinstance(item, yaml.MappingNode) else {})
-                    for item in value.value]
-    return []

@@ -7,7 +7,7 @@ import hashlib
 import re
 from typing import NamedTuple
 
-from . import clean, replies
+from . import clean, replies, replies_check
 from .errors import ReleaseError
 from .fields import ROW_FIELDS
 from .manifest_keys import DELIMITERS, FILE_TYPES, KEYS, KINDS, REQUIRED
@@ -76,7 +76,7 @@ def check_keys(release, no_file, ids, fail):
     if not re.fullmatch(r"https?://[^\s/$.?#][^\s]*", str(release["source_url"])):
         fail(f"source_url {release['source_url']!r} is not a web address", "write the address where the release "
              "can be seen, starting https:// (a disclosure log entry, the story, the statistics page)", "source_url")
-    replies.check_release_keys(release, fail, is_date)
+    replies_check.check_release_keys(release, fail, is_date)
     for key in (k for k, spec in KEYS.items() if spec.type == "text"):
         if key in release and not isinstance(release[key], str):
             fail(f"{key} must be text, not {release[key]!r}", f"put it in quotes: {key}: \"...\"", key)
