@@ -11,7 +11,7 @@ A problem stops the build at the release's first line that has it (file, line, c
 """
 import re
 
-from . import clean, column_values, disclosure, small_numbers
+from . import clean, column_values, disclosure_rows, small_numbers
 from .errors import ReleaseError
 from .loaded import Loaded
 from .read import HEADER_FIX, Table
@@ -104,7 +104,7 @@ def stage(db, release, source, lookup, descriptions, show_progress):
                     headers=headers, found=found, dates=dates, date_columns=[names[i] for i in dates.columns],
                     raw_columns=names, tally=tally, combination=combination_col)
     tally.finish()
-    loaded.disclosure = disclosure.check_rows(db, staged, tally, watch, source.hidden, quote, notes)
+    loaded.disclosure = disclosure_rows.check_rows(db, staged, tally, watch, source.hidden, quote, notes)
     staged.kinds = decide_outcomes(db, staged, tally)
     loaded.disclosure += small_numbers.coarsen(db, staged, tally, lookup, quote, column_sql)
     decide_values(db, staged, tally, lookup, descriptions)
