@@ -66,9 +66,10 @@ def read_date(spec, cells, date_format, bounds):
     return read
 
 
-def check_dates(db, staged, dates, parsed, date_rows, date_first, bounds):
+def check_dates(db, staged, values, bounds):
     """Every date that cannot be read stops the build, all of them listed; so do dates outside the
     release's period, unless `outside_period: exclude` (then they are kept out, with the reason)."""
+    dates, parsed, date_rows, date_first = values.dates, values.parsed, values.date_rows, values.date_first
     loaded, display, column = staged.loaded, staged.loaded.display, staged.date_header
     errors = sorted((date_first[di], di, *p) for di, p in parsed.items() if not isinstance(p, ReadDate))
     if errors:

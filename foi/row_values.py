@@ -8,7 +8,7 @@ from . import clean, outcomes
 from .errors import ReleaseError
 from .manifest import declared_offences
 from .row_dates import Bounds, ReadDate, check_dates, read_date
-from .staged import Kind, column_sql, quote
+from .staged import Kind, Values, column_sql, quote
 from .tally import Tally
 
 
@@ -98,28 +98,24 @@ def decide_values(db, staged, tally, lookup, descriptions):
     release = staged.loaded.release
     bounds = Bounds.of(release)
     declared = declared_offences(release)
-    dates, pairs = Tally.values(tally.dates), Tally.values(tally.offences)
-    kinds = staged.kinds
-    date_rows, date_first, offence_rows, offence_first = Counter(), {}, Counter(), {}
-    parsed, matches = {}, {}
+    v = Values(Tally.values(tally.dates), Tally.values(tally.offences))
     for (ki, di, oi), (n, line) in tally.joint.items():
-        if kinds[ki].reason is not None:  # not a caution
+        if staged.kinds[ki].reason is not None:  # not a caution
             continue
-        date_rows[di] += n
-        date_first[di] = min(date_first.get(di, line), line)
-        if di not in parsed:
-            parsed[di] = read_date(staged.dates, dates[di], release.get("date_format"), bounds)
-        if not isinstance(parsed[di], ReadDate) or parsed[di].outside:  # a problem, or excluded: below
+        v.date_rows[di] += n
+        v.date_first[di] = min(v.date_first.get(di, line), line)
+        if di not in v.parsed:
+            v.parsed[di] = read_date(staged.dates, v.dates[di], release.get("date_format"), bounds)
+        if not isinstance(v.parsed[di], ReadDate) or v.parsed[di].outside:  # a problem, or excluded: below
             continue
-        offence_rows[oi] += n
-        offence_first[oi] = min(offence_first.get(oi, line), line)
-        if oi not in matches:
-            matches[oi] = lookup.read(*pairs[oi], declared)
-    check_dates(db, staged, dates, parsed, date_rows, date_first, bounds)
-    check_offences(staged, pairs, matches, offence_rows, offence_first)
-    count_summaries(staged, tally, parsed, matches, lookup)
-    publish_decisions(db, staged, dates, pairs, parsed, matches, date_rows, date_first, offence_rows, offence_first,
-                      lookup, descriptions)
+        v.offence_rows[oi] += n
+        v.offence_first[oi] = min(v.offence_first.get(oi, line), line)
+        if oi not in v.matches:
+            v.matches[oi] = lookup.read(*v.pairs[oi], declared)
+    check_dates(db, staged, v, bounds)
+    check_offences(staged, v)
+    count_summaries(staged, tally, v.parsed, v.matches, lookup)
+    publish_decisions(db, staged, v, lookup, descriptions)
 
 
 def count_summaries(staged, tally, parsed, matches, lookup):
@@ -139,9 +135,10 @@ UNMATCHED = ("code not in the lookup", "not a code this build can read", "descri
              "description matches more than one code in the lookup")
 
 
-def check_offences(staged, pairs, matches, offence_rows, offence_first):
+def check_offences(staged, values):
     """Every offence the lookup cannot place stops the build, all listed, with the lines to paste;
     `unmatched_offences: keep` loads them with no code (counted in no offence figure)."""
+    pairs, matches, offence_rows, offence_first = values.pairs, values.matches, values.offence_rows, values.offence_first
     loaded, release = staged.loaded, staged.loaded.release
     unmatched = sorted((offence_first[oi], oi) for oi, m in matches.items() if m.how in UNMATCHED)
     for _, oi in unmatched:
@@ -169,10 +166,12 @@ def check_offences(staged, pairs, matches, offence_rows, offence_first):
                        f"lookup: {shown}", fix, line=unmatched[0][0], column=column)
 
 
-def publish_decisions(db, staged, dates, pairs, parsed, matches, date_rows, date_first, offence_rows, offence_first,
-                      lookup, descriptions):
+def publish_decisions(db, staged, values, lookup, descriptions):
     """The decision tables the site publishes, each value as given with its rows, and the small
     temporary tables insert() joins to."""
+    dates, pairs, parsed, matches = values.dates, values.pairs, values.parsed, values.matches
+    date_rows, date_first, offence_rows, offence_first = (values.date_rows, values.date_first, values.offence_rows,
+                                                          values.offence_first)
     loaded, release = staged.loaded, staged.loaded.release
     for di, p in parsed.items():
         loaded.date_forms[p.form + (" (outside the period: excluded)" if p.outside else "")] += date_rows[di]

@@ -1,6 +1,7 @@
 """What passes between the steps of a row-level release (foi/rows.py): the release as staged in its
 raw table (`Staged`), where its date is (`DateColumns`), each distinct (outcome, age group) decided
 (`Kind`), and the SQL helpers every step shares."""
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -55,6 +56,20 @@ class Kind(NamedTuple):
     age_group: str | None
     reason: str | None      # why its rows are not cautions; None for a caution
     suppressed: bool        # the age group is a suppression mark
+
+
+@dataclass
+class Values:
+    """Each distinct date and (code, description) of a release's cautions, decided once (by their ids
+    in the Tally), with the rows that carry each and the first line it is on."""
+    dates: list                   # by id: a date as given, the tuple of its cells
+    pairs: list                   # by id: (offence code, offence description) as given
+    parsed: dict = field(default_factory=dict)         # date id -> ReadDate, or (problem, fix)
+    matches: dict = field(default_factory=dict)        # pair id -> what the offence lookup made of it
+    date_rows: Counter = field(default_factory=Counter)
+    date_first: dict = field(default_factory=dict)
+    offence_rows: Counter = field(default_factory=Counter)
+    offence_first: dict = field(default_factory=dict)
 
 
 def quote(name):
