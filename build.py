@@ -31,12 +31,11 @@ from pathlib import Path
 
 import sqlite_utils
 
-from foi import (cards as card_pictures, counts, describe, disclosure, figure_blocks, figures as headline, manifest as manifest_file, read,
-                 replies, rows)
+from foi import (cards as card_pictures, cautions_table, counts, describe, disclosure, figure_blocks,
+                 figures as headline, manifest as manifest_file, read, replies, rows)
 from foi.errors import ReleaseError
 from foi.offences import Lookup
-from foi.schema import (DATE_VALUES_COLUMNS, DISCLOSURE_COLUMNS, OFFENCE_MATCHES_COLUMNS, OUTCOME_VALUES_COLUMNS,
-                        PUBLISHED_TOTALS_COLUMNS, RELEASES_COLUMNS)
+from foi.schema import RELEASES_COLUMNS, TABLES
 
 ROOT = Path(__file__).parent
 
@@ -132,15 +131,15 @@ def build(manifest_path, output, metadata_path, show_progress=False, strict=Fals
                     loaded.append(staged[-1].loaded)
                 else:
                     loaded.append(counts.load(db, release, source))
-        extra_columns = rows.plan_extra_columns(db, staged)
-        rows.create_cautions(db, extra_columns)
+        extra_columns = cautions_table.plan_extra_columns(db, staged)
+        cautions_table.create_cautions(db, extra_columns)
         unique_references = all(s.loaded.release.get("rows_are", "crimes") == "crimes" for s in staged)
         # The story's releases last, so its crimes are one run of ids (the story's queries read that run);
         # smallest first otherwise: the index on crime references is remade over every row after each
-        # release (rows.check_references), so a round robin's small replies never remake it over a big story.
+        # release (foi/cautions_table.py), so a round robin's small replies never remake it over a big story.
         story = replies.story_release_ids(headline_queries, with_files)
         for release in sorted(staged, key=lambda s: (s.loaded.release["id"] in story, s.loaded.rows_read)):
-            rows.insert(db, release, extra_columns, unique_references)
+            cautions_table.insert(db, release, extra_columns, unique_references)
         db["releases"].insert_all([release.releases_row() for release in loaded])
         db["releases"].insert_all([replies.releases_row_without_file(r, RELEASES_COLUMNS)  # refusals, non-replies
                                    for r in manifest["releases"] if r.get("status") in replies.NO_FILE])
@@ -223,23 +222,24 @@ def process_exists(pid):
 
 
 def create_schema(db, lookup):
-    """Every table but cautions, whose extra columns come from the releases (rows.create_cautions)."""
-    db["releases"].create(RELEASES_COLUMNS, pk="id")
+    """Every table but cautions, whose extra columns come from the releases (foi/cautions_table.py)."""
+    db["releases"].create(TABLES["releases"].types, pk="id")
     db["offence_codes"].create({c: int if c in lookup.flags else str for c in lookup.columns}, pk="code")
     db["offence_codes"].insert_all(lookup.rows)
     # The distinct descriptions, each once: full-text search runs over these, not over every crime.
-    db["offence_descriptions"].create({"id": int, "description": str}, pk="id")
+    db["offence_descriptions"].create(TABLES["offence_descriptions"].types, pk="id")
     # How each release was read: one row per distinct value, and what the build made of it.
-    db["outcome_values"].create(OUTCOME_VALUES_COLUMNS, pk=("release_id", "value"),
+    db["outcome_values"].create(TABLES["outcome_values"].types, pk=("release_id", "value"),
                                 foreign_keys=[("release_id", "releases", "id")])
-    db["offence_matches"].create(OFFENCE_MATCHES_COLUMNS, pk=("release_id", "code_as_given", "description_as_given"),
+    db["offence_matches"].create(TABLES["offence_matches"].types,
+                                 pk=("release_id", "code_as_given", "description_as_given"),
                                  foreign_keys=[("release_id", "releases", "id")])
-    db["date_values"].create(DATE_VALUES_COLUMNS, pk=("release_id", "value"),
+    db["date_values"].create(TABLES["date_values"].types, pk=("release_id", "value"),
                              foreign_keys=[("release_id", "releases", "id")])
     # What the disclosure check found in each release and what was decided (foi/disclosure.py): never a value.
-    db["disclosure"].create(DISCLOSURE_COLUMNS, foreign_keys=[("release_id", "releases", "id")])
+    db["disclosure"].create(TABLES["disclosure"].types, foreign_keys=[("release_id", "releases", "id")])
     # Every total a counts release publishes (total rows, subtotal rows, a Total column), beside its rows' sum.
-    db["published_totals"].create(PUBLISHED_TOTALS_COLUMNS, foreign_keys=[("release_id", "releases", "id")])
+    db["published_totals"].create(TABLES["published_totals"].types, foreign_keys=[("release_id", "releases", "id")])
 
 
 def finish(db, headline_queries, loaded, descriptions, metadata_path):
@@ -291,18 +291,13 @@ def load_site_metadata(metadata_path):
 def write_monthly_cautions(db, loaded):
     """The per-month summary behind the headline totals and charts, from the counts kept while
     loading (the same as a GROUP BY over cautions, without reading it again), in a fixed order."""
-    db["monthly_cautions"].create({
-        "release_id": str, "month": str, "financial_year": str, "caution_type": str, "offender": str,
-        "offence_group": str, "cautions": int,
-    }, foreign_keys=[("release_id", "releases", "id")])
+    db["monthly_cautions"].create(TABLES["monthly_cautions"].types, foreign_keys=[("release_id", "releases", "id")])
     rows = [(release.release["id"], *key, count) for release in loaded for key, count in release.by_month.items()]
     rows.sort(key=lambda r: [(value is not None, value or "") for value in r[:-1]])
     db.conn.executemany("insert into monthly_cautions values (?, ?, ?, ?, ?, ?, ?)", rows)
     # ...and by offence code, behind the figures that count codes: a few KB to read whatever the
     # size of the release (the static site's SQL page reads it over HTTP)
-    db["cautions_by_code"].create({"release_id": str, "offence_code": str, "financial_year": str,
-                                   "caution_type": str, "cautions": int},
-                                  foreign_keys=[("release_id", "releases", "id")])
+    db["cautions_by_code"].create(TABLES["cautions_by_code"].types, foreign_keys=[("release_id", "releases", "id")])
     rows = [(release.release["id"], *key, count) for release in loaded for key, count in release.by_code.items()]
     rows.sort(key=lambda r: [(value is not None, value or "") for value in r[:-1]])
     db.conn.executemany("insert into cautions_by_code values (?, ?, ?, ?, ?)", rows)

@@ -4,7 +4,7 @@ sample of lines a column of very many values is checked on."""
 from operator import itemgetter
 
 from .errors import ReleaseError
-from .schema import header_key
+from .fields import header_key
 
 DISTINCT_LIMIT = 20_000
 SAMPLE_ROWS, SAMPLE_WINDOWS = 20_000, 20

@@ -13,28 +13,18 @@ import re
 
 from . import clean, column_values, disclosure, read, small_numbers
 from .errors import ReleaseError
+from .fields import header_key, unique_column_names
 from .loaded import Loaded
-from .schema import PUBLISHED_TOTALS_COLUMNS, header_key, unique_column_names
+from .schema import PUBLISHED_TOTALS_COLUMNS
 
 ROW_TOTAL_HEADERS = {"total", "grand total", "totals", "all"}
 
 
 def load(db, release, source):
-    named = [header_key(c) for c in release.get("counts") or []]
-    pattern = re.compile(release["counts_matching"]) if release.get("counts_matching") else None
-    row_total = header_key(release["row_total"]) if release.get("row_total") else None
-
-    def is_count(header):
-        key = header_key(header)
-        return key in named or key == row_total or bool(pattern and pattern.search(header.strip()))
-
-    def looks_like_header(cells):
-        keys = {header_key(c) for c in cells}
-        return (named and set(named) <= keys) or (not named and any(is_count(c) for c in cells if c.strip()))
-
+    """A counts release into its own table, as published; its totals checked and kept in published_totals."""
+    is_count, looks_like_header, row_total = count_column_tests(release)
     display = source.display
     loaded = Loaded(release, source, table=release["table"])
-    hidden = source.hidden
     with read.Table(source.rows(), display, looks_like_header,
                     header_fix=source.header_fix(
                         "check `counts:` (or `counts_matching:`) for this release in data/manifest.yml "
@@ -46,51 +36,20 @@ def load(db, release, source):
         header_line = table.header_line
         withheld = column_values.withheld_indexes(release, table.headers, display, header_line)
         headers = [h for i, h in enumerate(table.headers) if i not in withheld]
-        keys = [header_key(h) for h in headers]
-        if len(set(keys)) < len(keys):
-            repeated = sorted({h for h, k in zip(headers, keys) if keys.count(k) > 1})
-            raise ReleaseError(display, "the header repeats " + ", ".join(repr(h) if h else "'' (columns with no name)"
-                                                                      for h in repeated),
-                               "rename the repeated columns so each says what it counts", line=header_line)
-        counts = [i for i, h in enumerate(headers) if is_count(h)]
-        total_column = next((i for i in counts if keys[i] == row_total), None) if row_total else \
-            next((i for i in counts if keys[i] in ROW_TOTAL_HEADERS), None)
-        if row_total and total_column is None:
-            raise ReleaseError(display, f"`row_total: {release['row_total']}` is not a column of the header",
-                               f"name one of the headers: {', '.join(map(repr, headers))}", line=header_line)
+        counts, total_column = count_columns(headers, is_count, row_total, release, display, header_line)
         names, (line_column, suppressed_column) = unique_column_names(headers, ("source_line", "suppressed"))
         db[release["table"]].create({line_column: int, **{n: (int if i in counts else str) for i, n in enumerate(names)},
                                      suppressed_column: str}, pk=line_column)
-        rows, numbers, suppressed_in = [], [], set()
         kept = [i for i in range(len(table.headers)) if i not in withheld]
         watch = column_values.Watch(table.headers, sorted(set(range(len(table.headers))) - {kept[i] for i in counts}),
-                                 withheld)
+                                    withheld)
         by_area = [] if small_numbers.area_columns(headers) else None  # rows kept for the small-numbers check
-        for line, cells in watch.rows(table.rows()):
-            loaded.rows_read += 1
-            if by_area is not None:
-                by_area.append((line, cells))
-            values, row_numbers, suppressed = [line], {}, []
-            for i, cell in enumerate(cells):
-                if i not in counts:
-                    values.append(cell.strip() or None)
-                elif clean.is_suppressed(cell):
-                    values.append(None)
-                    suppressed.append(f"{headers[i]}: {cell.strip()}")
-                    suppressed_in.add(i)
-                    loaded.suppressed_cells += 1
-                else:
-                    number = count_of(cell, display, line, headers[i], "a count column")
-                    values.append(number)
-                    row_numbers[i] = number
-            values.append("; ".join(suppressed) or None)
-            rows.append(values)
-            numbers.append((line, row_numbers, bool(suppressed)))
+        rows, numbers = read_count_rows(watch.rows(table.rows()), counts, headers, loaded, display, by_area)
         notes, loaded.blank_rows, loaded.skipped_lines = table.notes, table.blank_rows, table.skipped_lines
         loaded.notes = [] if 0 in withheld or column_values.NOTES in (release.get("withhold") or []) else notes
         totals, subtotals = ([(line, [c for i, c in enumerate(cells) if i not in withheld]) for line, cells in t]
                              for t in (table.totals, table.subtotals))
-    loaded.disclosure = disclosure.check_counts(watch, counts, hidden, release, display, notes)
+    loaded.disclosure = disclosure.check_counts(watch, counts, source.hidden, release, display, notes)
     if by_area:
         loaded.disclosure += disclosure.decide(small_numbers.small_counts(headers, by_area, set(counts),
                                                                        release.get("authority")), release, display)
@@ -99,6 +58,76 @@ def load(db, release, source):
                            "check the right sheet or file was exported", line=header_line)
     db.conn.executemany(f"insert into [{release['table']}] values ({', '.join('?' * (len(names) + 2))})", rows)
     loaded.rows_loaded = len(rows)
+    checked = check_totals(display, headers, counts, total_column, numbers, totals, subtotals)
+    if totals:
+        loaded.total_row = f"line {totals[-1][0]}: adds up"
+    db.conn.executemany(f"insert into published_totals values ({', '.join('?' * len(PUBLISHED_TOTALS_COLUMNS))})",
+                        [(release["id"], *c) for c in checked])
+    loaded.published_totals = len(checked)
+    return loaded
+
+
+def count_column_tests(release):
+    """-> (whether a header is a count column's, whether a row is the header, the row-total column's key)."""
+    named = [header_key(c) for c in release.get("counts") or []]
+    pattern = re.compile(release["counts_matching"]) if release.get("counts_matching") else None
+    row_total = header_key(release["row_total"]) if release.get("row_total") else None
+
+    def is_count(header):
+        key = header_key(header)
+        return key in named or key == row_total or bool(pattern and pattern.search(header.strip()))
+
+    def looks_like_header(cells):
+        keys = {header_key(c) for c in cells}
+        return (named and set(named) <= keys) or (not named and any(is_count(c) for c in cells if c.strip()))
+    return is_count, looks_like_header, row_total
+
+
+def count_columns(headers, is_count, row_total, release, display, header_line):
+    """-> (the count columns' indexes, the Total column's or None); a repeated header stops the build."""
+    keys = [header_key(h) for h in headers]
+    if len(set(keys)) < len(keys):
+        repeated = sorted({h for h, k in zip(headers, keys) if keys.count(k) > 1})
+        raise ReleaseError(display, "the header repeats " + ", ".join(repr(h) if h else "'' (columns with no name)"
+                                                                  for h in repeated),
+                           "rename the repeated columns so each says what it counts", line=header_line)
+    counts = [i for i, h in enumerate(headers) if is_count(h)]
+    total_column = next((i for i in counts if keys[i] == row_total), None) if row_total else \
+        next((i for i in counts if keys[i] in ROW_TOTAL_HEADERS), None)
+    if row_total and total_column is None:
+        raise ReleaseError(display, f"`row_total: {release['row_total']}` is not a column of the header",
+                           f"name one of the headers: {', '.join(map(repr, headers))}", line=header_line)
+    return counts, total_column
+
+
+def read_count_rows(lines, counts, headers, loaded, display, by_area):
+    """-> (each row as inserted: its line, its cells, counts as numbers, its suppressed cells named;
+    each row's numbers by column, for the totals). A suppressed cell is kept as suppressed, never 0."""
+    rows, numbers = [], []
+    for line, cells in lines:
+        loaded.rows_read += 1
+        if by_area is not None:
+            by_area.append((line, cells))
+        values, row_numbers, suppressed = [line], {}, []
+        for i, cell in enumerate(cells):
+            if i not in counts:
+                values.append(cell.strip() or None)
+            elif clean.is_suppressed(cell):
+                values.append(None)
+                suppressed.append(f"{headers[i]}: {cell.strip()}")
+                loaded.suppressed_cells += 1
+            else:
+                number = count_of(cell, display, line, headers[i], "a count column")
+                values.append(number)
+                row_numbers[i] = number
+        values.append("; ".join(suppressed) or None)
+        rows.append(values)
+        numbers.append((line, row_numbers, bool(suppressed)))
+    return rows, numbers
+
+
+def check_totals(display, headers, counts, total_column, numbers, totals, subtotals):
+    """Every published total (a Total column row by row, subtotal rows, total rows) against what the rows add up to."""
     checked = []
     if total_column is not None:
         others = [i for i in counts if i != total_column]
@@ -119,11 +148,7 @@ def load(db, release, source):
     for line, cells in totals:
         checked += check_row(display, line, cells, "total row", counts, headers, numbers,
                              "the total row gives {published:,} for {column!r} but the rows add up to {computed:,}")
-        loaded.total_row = f"line {line}: adds up"
-    db.conn.executemany(f"insert into published_totals values ({', '.join('?' * len(PUBLISHED_TOTALS_COLUMNS))})",
-                        [(release["id"], *c) for c in checked])
-    loaded.published_totals = len(checked)
-    return loaded
+    return checked
 
 
 def count_of(cell, display, line, column, where):

@@ -24,13 +24,13 @@ a personal value in full (each example masked, `Mr J*** S****`), ending with the
 paste. The decisions (`withhold:`, `hidden: checked`, `reviewed:`) go in the `disclosure` table.
 """
 import re
-from collections import Counter
 from dataclasses import dataclass
 
 from . import personal_data
-from .column_values import DISTINCT_LIMIT, NOTES, sample_lines
+from .column_values import DISTINCT_LIMIT, NOTES
 from .errors import ReleaseError
-from .schema import DISCLOSURE_COLUMNS, header_key
+from .fields import header_key
+from .schema import DISCLOSURE_COLUMNS
 
 FREE_TEXT_SHARE = 0.25   # of a column's distinct values that are sentences
 HIDDEN_KINDS = {
@@ -271,58 +271,3 @@ def check_counts(watch, counts, hidden, release, display, table_notes=()):
 def notes_findings(notes, sheet):
     """The title and note rows the releases table keeps: `withhold: [title and note rows]` drops them."""
     return findings_of(NOTES, sheet, scan(NOTES, notes, free_text=False), lambda values: (len(values), []))
-
-
-def check_rows(db, staged, tally, watch, hidden, quote, table_notes=()):
-    """Every column of a row-level release just read into its raw table (withheld ones never were),
-    and what its file hides -> the findings, each decided; stops the build on one that is not."""
-    loaded, release = staged.loaded, staged.loaded.release
-    raw, line = quote(staged.raw), quote(staged.line)
-    sheet = hidden.sheet if hidden else None
-    field_values = {"outcome": {k[0] for k in tally.kinds}, "age_group": {k[1] for k in tally.kinds},
-                    "outcome_date": {" ".join(d) for d in tally.dates}, "offence_code": {k[0] for k in tally.offences},
-                    "offence_description": {k[1] for k in tally.offences}}
-    fields = {i: f for f, i in staged.found.items()}
-    names = [d[0] for d in db.execute(f"select * from {raw} limit 0").description  # a temporary table
-             if d[0] not in (staged.line, staged.reason, staged.combination)]
-    findings = []
-    first_line, last_line = db.execute(f"select min({line}), max({line}) from {raw}").fetchone()
-
-    def counted_in_raw(column):
-        def counted(values):
-            db.execute("create temp table if not exists _flagged (value text primary key)")
-            db.execute("delete from _flagged")
-            db.conn.executemany("insert or ignore into _flagged values (?)", [(v,) for v in values])
-            where = f"where {quote(column)} in (select value from _flagged)"
-            rows, = db.execute(f"select count(*) from {raw} {where}").fetchone()
-            lines = [r[0] for r in db.execute(f"select {line} from {raw} {where} order by {line} limit 5")]
-            return rows, lines
-        return counted
-
-    for i, header in enumerate(staged.headers):
-        column, full = names[i], watch.kept[i]
-        if i in fields and fields[i] in field_values:
-            values, free_text = list(field_values[fields[i]]), False
-        elif full in watch.values and full not in watch.overflowed:
-            values, free_text = watch.counts(full), True
-        else:  # the crime reference, or a column of very many values: a sample
-            values = Counter()
-            for low, high in sample_lines(first_line, last_line):
-                values.update(v for v, in db.execute(f"select {quote(column)} from {raw} where {line} between ? and ?",
-                                                     [low, high]))
-            free_text = i not in fields
-        found = scan(header, list(values), free_text, values if isinstance(values, dict) else None)
-        findings += findings_of(header, sheet, found, counted_in_raw(column))
-    for i in watch.withheld:
-        header, seen = watch.headers[i], watch.values.get(i, {})
-        if i in watch.overflowed:  # withheld all the same; what it held is not known
-            findings.append(Finding("unchecked", header, sheet, 0, decision="withheld: never loaded"))
-            continue
-
-        def counted(values, seen=seen):
-            return sum(seen[v][0] for v in values), sorted(seen[v][1] for v in values)[:5]
-        findings += findings_of(header, sheet, scan(header, list(seen), rows=watch.counts(i)), counted)
-    findings += notes_findings(table_notes, sheet)
-    findings += hidden_findings(hidden)
-    findings += withheld_without_findings(release, watch.headers, findings, sheet)
-    return decide(findings, release, loaded.display)

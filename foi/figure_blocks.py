@@ -34,6 +34,7 @@ from pathlib import Path
 import yaml
 
 from .errors import ReleaseError
+from .schema import TABLES
 
 DATABASE = "cautions"
 # The story's releases (story_releases, written by build.py): the summaries by release, the crimes by
@@ -41,8 +42,8 @@ DATABASE = "cautions"
 STORY_RELEASES = "release_id in (select release_id from story_releases)"
 STORY_CRIMES = ("+cautions.id between (select min(first_id) from story_releases) "
                 "and (select max(last_id) from story_releases)")
-# The columns of monthly_cautions a chart can break a figure down by (build.py writes that table).
-SUMMARY_COLUMNS = ("month", "financial_year", "caution_type", "offender", "offence_group")
+# The columns of monthly_cautions a chart can break a figure down by (foi/schema.py declares that table).
+SUMMARY_COLUMNS = tuple(c for c in TABLES["monthly_cautions"].columns if c not in ("release_id", "cautions"))
 LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's, where built: 15x faster on metadata.yml
 EXAMPLES = {"offence_codes_where": "is_rape = 1", "crimes_where": "offender = 'youth'"}
 

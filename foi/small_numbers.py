@@ -3,7 +3,8 @@ below force level, a sexual offence that no other row shares its date, area and 
 a count of 1 or 2 for one in an area. Reported by line, never by value, and decided like any finding."""
 from . import clean, personal_data
 from .disclosure import Finding
-from .schema import header_key
+from .manifest import declared_offences
+from .fields import header_key
 
 # headers of a column that places a crime below force level
 AREA_HEADERS = {"area", "district", "ward", "beat", "neighbourhood", "neighborhood", "lsoa", "lsoa name", "lsoa code",
@@ -28,7 +29,7 @@ def coarsen(db, staged, tally, lookup, quote, column_sql):
     areas = {raw: header for raw, header in staged.extra.items() if header_key(header) in AREA_HEADERS}
     if not areas:
         return []
-    declared = release.get("_offences") or {}
+    declared = declared_offences(release)
     pairs = [(c, d, int(lookup.group(lookup.read(c, d, declared).code) == SEXUAL_GROUP)) for c, d in tally.offences]
     if not any(p[2] for p in pairs):
         return []
@@ -41,13 +42,24 @@ def coarsen(db, staged, tally, lookup, quote, column_sql):
             months.append((value, clean.date(value, release.get("date_format"))[0][:7]))
         except ValueError:
             pass  # reported when the dates are read
-    raw, line, t = quote(staged.raw), quote(staged.line), staged.temp
     db.execute("create temp table _sexual (code text, description text, sexual integer)")
     db.execute("create temp table _month (value text primary key, month text)")
     db.conn.executemany("insert into _sexual values (?, ?, ?)", pairs)
     db.conn.executemany("insert into _month values (?, ?)", months)
+    lines = identifying_lines(db, staged, quote, column_sql, areas, by_date)
+    finding = None
+    if lines:
+        finding = decide_coarsening(db, staged, tally, quote, areas, lines, by_date)
+    db.execute("drop table _sexual")
+    db.execute("drop table _month")
+    return [finding] if finding else []
+
+
+def identifying_lines(db, staged, quote, column_sql, areas, by_date):
+    """The first line of each caution for a sexual offence alone on its date, area and age group."""
+    raw, line, t = quote(staged.raw), quote(staged.line), staged.temp
     area_cells = [f"trim(r.{quote(c)})" for c in areas]
-    lines = [r[0] for r in db.execute(f"""
+    return [r[0] for r in db.execute(f"""
         select min(r.{line}) from {raw} r
         join {t['kind']} k on k.outcome = {column_sql(staged, 'outcome')} and k.age = {column_sql(staged, 'age_group')}
                           and k.reason is null
@@ -56,40 +68,40 @@ def coarsen(db, staged, tally, lookup, quote, column_sql):
         group by {', '.join(f"r.{quote(c)}" for c in staged.date_columns)}, k.age_group, {', '.join(area_cells)}
         having count(*) = 1 and max(s.sexual) = 1 and max({' or '.join(f"{c} != ''" for c in area_cells)})
         order by 1""")]
+
+
+def decide_coarsening(db, staged, tally, quote, areas, lines, by_date):
+    """The finding, reviewed (published as released) or coarsened: the identifying rows' date to its
+    month and their area emptied, in place, and the combinations counted again."""
+    release = staged.loaded.release
+    raw, line = quote(staged.raw), quote(staged.line)
     finding = Finding("small_numbers", next(iter(areas.values())), None, len(lines), tuple(lines[:5]),
                       detail=f"a caution for a sexual offence that no other caution shares its date, "
                              f"{', '.join(areas.values())} and age group with")
     reviewed = any(header_key(r["column"]) in {header_key(h) for h in areas.values()} and r["finding"] == "small_numbers"
                    for r in release.get("reviewed") or [])
-    if not lines:
-        db.execute("drop table _sexual")
-        db.execute("drop table _month")
-        return []
     if reviewed:
         r = next(r for r in release["reviewed"] if r["finding"] == "small_numbers")
         finding.decision, finding.by, finding.on, finding.note = "reviewed: published", str(r["by"]), str(r["on"]), \
             r.get("note")
-    else:
-        finding.decision = f"coarsened (the default): the month for the date, {', '.join(areas.values())} left out"
-        db.execute("create temp table _identifying (line integer primary key)")
-        db.conn.executemany("insert into _identifying values (?)", [(n,) for n in lines])
-        date_column = quote(staged.date_columns[0])
-        db.execute("pragma secure_delete = on")
-        db.execute(f"update {raw} set "
-                   + (f"{date_column} = (select month from _month where value = {date_column}), " if by_date else "")
-                   + ", ".join(f"{quote(c)} = null" for c in areas)
-                   + f" where {line} in (select line from _identifying)")
-        db.execute("pragma secure_delete = off")
-        db.execute("drop table _identifying")
-        db.needs_vacuum = True
-        # every distinct combination counted again from the rows as they now are
-        columns = ", ".join(quote(c) for c in [*(staged.field_columns[f] for f in tally.fields), *staged.date_columns])
-        tally.seen = {tuple(r[:-2]): [r[-2], r[-1]] for r in db.execute(
-            f"select {columns}, count(*), min({line}) from {raw} group by {columns} order by min({line})")}
-        tally.finish(tally.kinds)
-    db.execute("drop table _sexual")
-    db.execute("drop table _month")
-    return [finding]
+        return finding
+    finding.decision = f"coarsened (the default): the month for the date, {', '.join(areas.values())} left out"
+    db.execute("create temp table _identifying (line integer primary key)")
+    db.conn.executemany("insert into _identifying values (?)", [(n,) for n in lines])
+    date_column = quote(staged.date_columns[0])
+    db.execute("pragma secure_delete = on")
+    db.execute(f"update {raw} set "
+               + (f"{date_column} = (select month from _month where value = {date_column}), " if by_date else "")
+               + ", ".join(f"{quote(c)} = null" for c in areas)
+               + f" where {line} in (select line from _identifying)")
+    db.execute("pragma secure_delete = off")
+    db.execute("drop table _identifying")
+    db.needs_vacuum = True
+    # every distinct combination counted again from the rows as they now are
+    columns = ", ".join(quote(c) for c in [*(staged.field_columns[f] for f in tally.fields), *staged.date_columns])
+    tally.recount({tuple(r[:-2]): [r[-2], r[-1]] for r in db.execute(
+        f"select {columns}, count(*), min({line}) from {raw} group by {columns} order by min({line})")})
+    return finding
 
 
 def small_counts(headers, rows, counts, authority):

@@ -541,7 +541,7 @@ SYNONYMS = {"crime_reference": "Crime No", "offence_code": "HO Code", "offence_d
 
 @transformation(COLUMNS, slots={"header names"})
 def headers_the_build_knows_without_columns(export):
-    """'Crime No', 'HO Code', 'Offence', 'Disposal', 'Disposal Date', 'Age Group' (synonyms foi/schema.py
+    """'Crime No', 'HO Code', 'Offence', 'Disposal', 'Disposal Date', 'Age Group' (synonyms foi/fields.py
     lists), and no `columns:`."""
     for name, new in SYNONYMS.items():
         export.rename(name, new, mapped=False)

@@ -3,7 +3,7 @@
 A seeded mutator takes good releases (row-level and counts) and breaks them the ways files break:
 bytes flipped, inserted or cut (quotes, commas, NUL, CR, bytes that are no encoding's text), lines
 repeated, swapped or cut short, cells blown up. Each mutant goes through the release reader
-(read.open_release, then rows.stage and rows.insert, or counts.load) and must either load or stop
+(read.open_release, then rows.stage and cautions_table.insert, or counts.load) and must either load or stop
 with a ReleaseError: never any other exception. Some go through the whole build beside a good
 database, which must come out byte for byte as it was.
 
@@ -30,7 +30,7 @@ import pytest
 import sqlite_utils
 
 import build
-from foi import counts, read, rows
+from foi import cautions_table, counts, read, rows
 from foi.errors import ReleaseError
 from foi.offences import Lookup
 
@@ -163,9 +163,9 @@ def read_release(folder, kind, data):
         source = read.open_release(entry, path, folder)
         if kind == "rows":
             staged = rows.stage(db, entry, source, LOOKUP, {}, show_progress=False)
-            extra = rows.plan_extra_columns(db, [staged])
-            rows.create_cautions(db, extra)
-            rows.insert(db, staged, extra)
+            extra = cautions_table.plan_extra_columns(db, [staged])
+            cautions_table.create_cautions(db, extra)
+            cautions_table.insert(db, staged, extra)
         else:
             counts.load(db, entry, source)
     except ReleaseError as e:

@@ -8,7 +8,7 @@ import sqlite3
 
 import pytest
 
-from foi.manifest import BUILT_TABLES
+from foi.schema import BUILT_TABLES
 from site_fixtures import canned_queries, site_client  # noqa: F401 (a fixture)
 
 

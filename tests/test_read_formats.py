@@ -17,7 +17,7 @@ import openpyxl
 import pytest
 
 from conftest import GOOD_ROWS, HEADER, ROOT
-from foi import read
+from foi import read, read_sheets
 from foi.errors import ReleaseError
 
 SAMPLE = ROOT / "data" / "sample" / "tvp_cautions_2015-04_2017-03_SAMPLE.csv"
@@ -111,7 +111,7 @@ def test_a_spreadsheets_line_numbers_are_its_row_numbers(release):
 
 
 def test_cells_become_the_text_a_person_reads():
-    text = read.cell_text
+    text = read_sheets.cell_text
     assert text(datetime.date(2016, 4, 1)) == "2016-04-01"
     assert text(datetime.datetime(2016, 4, 1)) == "2016-04-01"              # a date cell at midnight
     assert text(datetime.datetime(2016, 4, 1, 14, 30)) == "2016-04-01 14:30:00"
