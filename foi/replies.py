@@ -150,14 +150,15 @@ def fail_at(path, release, problem, fix, key):
 
 
 def reply_total(db, manifest_path, release):
-    """A rows reply: its crimes, as the figures count them. A counts reply: the cell `total:` names."""
+    """A rows reply: its crimes, as the figures count them. A counts reply: the cell `total:` names
+    (or the sum of the cells of one row, `column: [Youth, Adult]`)."""
     if release["kind"] == "rows":
         return db.execute("select coalesce(sum(cautions), 0) from monthly_cautions where release_id = ?",
                           [release["id"]]).fetchone()[0]
     cells = db.execute("select label, column_name, published from published_totals "
                        "where release_id = ? and kind = 'total row' order by source_line, column_name",
                        [release["id"]]).fetchall()
-    choices = "\n".join(f"    total: {{row: {label}, column: {column}}}   # {value:,}" for label, column, value in cells)
+    choices = total_choices(cells)
     wanted = release.get("total")
     if wanted is None:
         if len(cells) == 1:
@@ -167,16 +168,36 @@ def reply_total(db, manifest_path, release):
             "name it with `total:`" + (f", one of:\n{choices}" if cells else
                                        ", e.g. `total: {row: All cautions, column: Cautions}` (the label of a row "
                                        "and the header of a column, as the file writes them)"), "id")
-    hits = [value for label, column, value in cells
-            if header_key(label) == header_key(wanted["row"]) and header_key(column) == header_key(wanted["column"])]
-    if not hits:
-        hits = data_row_cell(db, release, wanted)
-    if len(hits) != 1:
-        fail_at(manifest_path, release, f"`total:` names row {wanted['row']!r}, column {wanted['column']!r}: "
-                + ("no such cell" if not hits else f"{len(hits)} cells"),
-                ("write one of:\n" + choices) if cells else "check the row's label and the column's header as the file "
-                "writes them (a header of two rows is joined with ' / ')", "total")
-    return hits[0]
+    columns = wanted["column"] if isinstance(wanted["column"], list) else [wanted["column"]]
+    found = 0
+    for column in columns:
+        hits = [value for label, name, value in cells
+                if header_key(label) == header_key(wanted["row"]) and header_key(name) == header_key(column)]
+        if not hits:
+            hits = data_row_cell(db, release, {"row": wanted["row"], "column": column})
+        if len(hits) != 1 or hits[0] is None:
+            fail_at(manifest_path, release, f"`total:` names row {wanted['row']!r}, column {column!r}: "
+                    + ("no such cell" if not hits else "a withheld cell" if hits[0] is None else f"{len(hits)} cells"),
+                    ("write one of:\n" + choices) if cells else "check the row's label and the column's header as "
+                    "the file writes them (a header of two rows is joined with ' / ')", "total")
+        found += hits[0]
+    return found
+
+
+def total_choices(cells):
+    """The `total:` lines a journalist can paste: each cell of the total row, and, where the row
+    gives several counts of one row, their sum (Youth and Adult with no Total column, say)."""
+    lines = [f"    total: {{row: {label}, column: {column}}}   # "
+             + ("withheld" if value is None else f"{value:,}") for label, column, value in cells]
+    rows = {}
+    for label, column, value in cells:
+        rows.setdefault(label, []).append((column, value))
+    for label, row in rows.items():
+        if len(row) > 1 and None not in {v for _, v in row} \
+                and not any(header_key(column) in ("total", "totals", "all") for column, _ in row):
+            lines.append(f"    total: {{row: {label}, column: [{', '.join(c for c, _ in row)}]}}   "
+                         f"# {sum(v for _, v in row):,}, their sum")
+    return "\n".join(lines)
 
 
 def data_row_cell(db, release, wanted):

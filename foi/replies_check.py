@@ -130,10 +130,15 @@ def check_release_keys(release, fail, is_date):
         if release.get("kind") != "counts":
             fail("`total:` names the cell of a counts reply; this release is not kind: counts",
                  "remove `total:`: a rows reply's total is its crimes, counted as the figures count them", "total")
-        if not (isinstance(total, dict) and set(total) == {"row", "column"} and all(isinstance(v, str) and v.strip()
-                                                                                 for v in total.values())):
+        def named(value):
+            return isinstance(value, str) and bool(value.strip())
+
+        column = total.get("column") if isinstance(total, dict) else None
+        if not (isinstance(total, dict) and set(total) == {"row", "column"} and named(total["row"])
+                and (named(column) or (isinstance(column, list) and len(column) > 1 and all(map(named, column))))):
             fail(f"`total:` {total!r} does not name a cell", "write `total: {row: Total, column: Cautions}`: the label of "
-                 "the row and the header of the column, as the file writes them", "total")
+                 "the row and the header of the column, as the file writes them (or the columns to add up: "
+                 "`column: [Youth, Adult]`)", "total")
 
 
 def check_replies(path, releases, requests, lines):

@@ -379,7 +379,26 @@ def test_a_counts_reply_with_several_totals_must_name_its_cell_and_is_shown_the_
     release.write_csv("Year,Youth,Adult\n2015/16,1,2\n2016/17,3,4\nTotal,4,6\n", name="counts.csv")
     release.manifest.write_text(release.manifest.read_text().replace("counts: [Cautions]", "counts: [Youth, Adult]"))
     refused(release, "which cell answers the request? its total row gives 2 counts",
-            "total: {row: Total, column: Adult}   # 6", "total: {row: Total, column: Youth}   # 4")
+            "total: {row: Total, column: Adult}   # 6", "total: {row: Total, column: Youth}   # 4",
+            "total: {row: Total, column: [Adult, Youth]}   # 10, their sum")
+
+
+def test_a_total_can_add_up_the_cells_of_one_row_youth_and_adult_with_no_total_column(release):
+    write_round_robin(release, reply_entry(extra="total: {row: Total, column: [Youth, Adult]}\n"))
+    release.write_csv("Year,Youth,Adult\n2015/16,1,2\n2016/17,3,4\nTotal,4,6\n", name="counts.csv")
+    release.manifest.write_text(release.manifest.read_text().replace("counts: [Cautions]", "counts: [Youth, Adult]"))
+    result = release.build()
+    assert result.returncode == 0, result.stderr
+    (published,) = release.query("select sum(published) as cells from published_totals where label = 'Total'")
+    assert release.query("select total from replies where authority = 'Cumbria'") == [{"total": published["cells"]}]
+
+
+def test_a_sum_naming_a_column_that_is_not_there_is_refused(release):
+    write_round_robin(release, reply_entry(extra="total: {row: Total, column: [Youth, Adlut]}\n"))
+    release.write_csv("Year,Youth,Adult\n2015/16,1,2\n2016/17,3,4\nTotal,4,6\n", name="counts.csv")
+    release.manifest.write_text(release.manifest.read_text().replace("counts: [Cautions]", "counts: [Youth, Adult]"))
+    refused(release, "`total:` names row 'Total', column 'Adlut': no such cell",
+            "total: {row: Total, column: [Adult, Youth]}   # 10, their sum")
 
 
 def test_a_total_naming_a_cell_that_is_not_there_is_refused_with_the_choices(release):
