@@ -45,6 +45,7 @@ from pathlib import Path, PurePosixPath
 
 import yaml
 from datasette.app import Datasette
+from datasette.filters import Filters, InFilter, NotInFilter, TemplatedFilter
 from datasette.utils import tilde_decode, tilde_encode
 
 from foi.manifest import sha256
@@ -91,6 +92,21 @@ def make_datasette(database, inspect_file=None):
 
 def sqlite_quote(value):
     return "'" + str(value).replace("'", "''") + "'"
+
+
+def datasette_filters():
+    """Datasette's own table filters (datasette.filters.Filters), each as the SQL page applies it to a
+    table address: {key: {sql, format, numeric, no_argument, list}}. The server's table page and the
+    static site's then read `?column__op=value` by one table of operators: Datasette's."""
+    found = {}
+    for f in Filters._filters:
+        if isinstance(f, TemplatedFilter):
+            found[f.key] = {"sql": f.sql_template, "format": f.format, "numeric": f.numeric,
+                            "no_argument": f.no_argument, "list": False}
+        elif isinstance(f, (InFilter, NotInFilter)):
+            found[f.key] = {"sql": "{c} " + ("not in" if isinstance(f, NotInFilter) else "in") + " ({p})",
+                            "format": "{}", "numeric": False, "no_argument": False, "list": True}
+    return found
 
 
 def sqlite_name(name):
@@ -170,6 +186,11 @@ class Site:
                 return self.pages[f"/{DATABASE}"], [("sql", f"select * from {sqlite_name(table)} where {where}")]
         return None
 
+    def order_keys(self):
+        """{table: the columns Datasette orders its rows by when no sort is asked (its primary key, or
+        rowid); a view: none}, for the SQL page."""
+        return {table: (pks or ["rowid"]) if pks is not None else [] for table, pks in self.tables.items()}
+
     def searchable(self):
         """{table: [its full-text index, the column the index's rowid matches]}, for the SQL page."""
         found = {}
@@ -248,7 +269,9 @@ def sql_page_html(text, site, page_file):
                f'data-worker="{link(VENDOR + "/sqlite.worker.js")}" data-wasm="{link(VENDOR + "/sql-wasm.wasm")}" '
                f'data-page-size="4096" '
                + "".join(f'data-{name}="{value}" ' for name, value in SQL_PAGE_LIMITS.items())
-               + f'data-searchable="{html.escape(json.dumps(site.searchable()), quote=True)}">\n'
+               + f'data-searchable="{html.escape(json.dumps(site.searchable()), quote=True)}" '
+               f'data-order-keys="{html.escape(json.dumps(site.order_keys()), quote=True)}" '
+               f'data-filters="{html.escape(json.dumps(datasette_filters()), quote=True)}">\n'
                '  <p class="sql-status">SQL runs here, in your browser, reading only the parts of the database '
                'each query needs.</p>\n</section>\n')
     scripts = (f'<script src="/{VENDOR}/index.js" defer></script>\n'

@@ -124,24 +124,35 @@
       'return in your browser; the rows so far are shown.' + LOCALLY;
   }
 
-  /* A table page's search and filters (its form sends ?_table=name&_search=...&_filter_column=...
-     here) as SQL: the same question static_site.py's table_sql asks for a link. */
+  /* A table page's address (?column__op=value, _search, _sort; or its form's _filter_column=...) as
+     SQL, by Datasette's own table of filters (static_site.py writes datasette.filters.Filters into
+     data-filters): the same rows the server's table page shows, by the same SQL (ordered by the
+     sort column, else the primary key), so in the same order. An operator Datasette does not know is skipped, as the
+     server skips it. */
   function tableSql(query) {
     var table = query.get('_table');
     if (!table) return null;
     function name(n) { return '"' + String(n).replace(/"/g, '""') + '"'; }
     function text(v) { return "'" + String(v).replace(/'/g, "''") + "'"; }
-    var signs = { exact: '=', not: '!=', gt: '>', gte: '>=', lt: '<', lte: '<=' };
+    var filters = JSON.parse(section.getAttribute('data-filters') || '{}');
+    var orderKeys = (JSON.parse(section.getAttribute('data-order-keys') || '{}')[table] || []).map(name);
     var where = [], order = '';
-    function filter(column, op, value) {
-      op = (op || 'exact').replace(/__1$/, '');
-      if (!column) return;
-      if (signs[op]) where.push(name(column) + ' ' + signs[op] + ' ' + text(value));
-      else if (op === 'contains') where.push(name(column) + ' like ' + text('%' + value + '%'));
-      else if (op === 'startswith') where.push(name(column) + ' like ' + text(value + '%'));
-      else if (op === 'endswith') where.push(name(column) + ' like ' + text('%' + value));
-      else if (op === 'isnull') where.push(name(column) + ' is null');
-      else if (op === 'notnull') where.push(name(column) + ' is not null');
+    function literal(op, value) {
+      var formatted = op.format.replace('{}', value);
+      return op.numeric && /^[0-9]+$/.test(formatted) ? formatted : text(formatted);
+    }
+    function filter(column, key, value) {
+      var op = filters[(key || 'exact').replace(/__1$/, '')];
+      if (!column || !op) return;
+      var p = '';
+      if (op.list) {
+        var values = value.charAt(0) === '[' ? JSON.parse(value) : value.split(',').map(function (v) { return v.trim(); });
+        p = values.map(function (v) { return text(v); }).join(', ');
+      } else if (!op.no_argument) {
+        p = literal(op, value);
+      }
+      where.push(op.sql.split('{c}').join(name(column)).split('{t}').join(name(table)).split(':{p}').join(p)
+        .split('{p}').join(p));
     }
     var searchable = JSON.parse(section.getAttribute('data-searchable') || '{}');
     query.forEach(function (value, key) {
@@ -150,16 +161,19 @@
         where.push(name(searchable[table][1]) + ' in (select rowid from ' + name(searchable[table][0]) + ' where ' +
           name(searchable[table][0]) + ' match escape_fts(' + text(value) + '))');
       } else if (key === '_sort' || key === '_sort_desc') {
-        if (value) order = ' order by ' + name(value) + (key === '_sort_desc' ? ' desc' : '');
+        if (value) order = name(value) + (key === '_sort_desc' ? ' desc' : '');
       } else if (m) {
         var suffix = m[1] || '';
         filter(value, query.get('_filter_op' + suffix), query.get('_filter_value' + suffix) || '');
       } else if (key.charAt(0) !== '_') {
-        var parts = key.split('__');
-        filter(parts[0], parts[1], value);
+        var cut = key.lastIndexOf('__');
+        if (cut > 0) filter(key.slice(0, cut), key.slice(cut + 2), value);
+        else filter(key, 'exact', value);
       }
     });
-    return 'select * from ' + name(table) + (where.length ? ' where ' + where.join(' and ') : '') + order + ' limit 1001';
+    var by = order ? [order] : orderKeys;  /* as Datasette's first page: the sort column alone, else the key */
+    return 'select * from ' + name(table) + (where.length ? ' where ' + where.join(' and ') : '') +
+      (by.length ? ' order by ' + by.join(', ') : '') + ' limit 1001';
   }
 
   function parameterNames(text) {

@@ -249,6 +249,57 @@ def test_a_filtered_table_address_never_shows_the_unfiltered_rows(page, static, 
     assert page.url.endswith("cautions/cautions/?_facet=offence_group")
 
 
+def shared_table_addresses(database):
+    """Addresses of the cautions table a reader shares: filtered by Datasette's operators, sorted,
+    searched, faceted; each picked from the data so that it holds between 1 and 1,000 crimes."""
+    with sqlite3.connect(database) as conn:
+        def one(sql):
+            return conn.execute(sql).fetchone()[0]
+        group = one("select offence_group from cautions group by 1 having count(*) between 50 and 900 order by 1 limit 1")
+        code = one("select offence_code from cautions group by 1 having count(*) between 5 and 300 order by 1 limit 1")
+        codes = ",".join(r[0] for r in conn.execute("select offence_code from cautions where offence_code is not null "
+                                                     "group by 1 having count(*) < 100 order by 1 limit 3"))
+        release = one("select release_id from cautions group by 1 having count(*) < 1000 order by 1 limit 1")
+        last_day = one("select max(outcome_date) from cautions where length(outcome_date) = 10")
+    return [
+        {"offence_group": group},
+        {"offence_group": group, "financial_year": "2016/17", "_sort_desc": "outcome_date"},
+        {"offence_code": code, "_sort": "outcome_date"},
+        {"offence_code__in": codes},
+        {"offence_code__startswith": "19/"},
+        {"offence_description__contains": "cocaine"},
+        {"outcome_date__gte": last_day[:8] + "20", "_sort": "offence_code"},
+        {"release_id": release, "_sort": "outcome_date"},
+        {"_search": "firearm"},
+        {"offence_group": group, "_facet": "caution_type", "_sort": "caution_type"},
+        {"_filter_column": "offence_description", "_filter_op": "startswith", "_filter_value": "Possession",
+         "financial_year__lt": "2016/17", "offence_group__not": "Drug offences"},
+        {"offence_description__endswith": "derivatives", "offence_description__notlike": "%possession of%"},
+        {"age_group__notblank": "1", "offence_code": code},
+    ]
+
+
+def test_a_shared_table_address_shows_on_the_static_site_exactly_the_rows_the_server_shows(page, static, live,
+                                                                                            sample_db):
+    """One table of filters for both: each address's crimes, in the server's order, on the static
+    site's SQL page (Datasette's operators, written out by static_site.py, read by the page)."""
+    for params in shared_table_addresses(sample_db):
+        served_form = {k: v for k, v in params.items() if not k.startswith("_filter")}
+        if "_filter_column" in params:
+            served_form[f"{params['_filter_column']}__{params['_filter_op']}"] = params["_filter_value"]
+        with urllib.request.urlopen(f"{live}/cautions/cautions.json?" + urllib.parse.urlencode(
+                {**served_form, "_shape": "array", "_size": "1000"})) as response:
+            served = [row["id"] for row in json.load(response)]
+        assert 0 < len(served) < 1000, (params, len(served))
+        page.goto(f"{static[0]}cautions/cautions/?" + urllib.parse.urlencode(params))
+        page.wait_for_selector("#sql-in-browser[data-state]", timeout=30_000)
+        assert page.locator("#sql-in-browser").get_attribute("data-state") == "done", (
+            params, page.locator(".sql-status").inner_text())
+        shown = [int(i) for i in page.locator("#sql-in-browser td.col-id").all_inner_texts()]
+        assert shown == served, params
+    assert page.errors == []
+
+
 # ---- the SQL page's brakes (issue 19) ---------------------------------------------------------
 
 def stopped_sql(page, url, sql, **extra):
