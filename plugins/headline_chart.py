@@ -77,27 +77,15 @@ def stacked_bars(columns, rows, chart_id="headline-chart", subject="cautions", l
     def colour_of(row):
         return palette[row[colour_col]] if colour_col else PALETTE[0]
 
-    total = sum(totals.values())
-    summary = "; ".join(
-        f"{x}: {fmt(totals[x])}" + (" (" + ", ".join(f"{r[colour_col]} {fmt(r[y_col])}" for r in rows
-                                                   if r[x_col] == x) + ")" if colour_col else "")
-        for x in xs)
-    title = f"{subject.capitalize()} by {x_col.replace('_', ' ')}" + (
-        f" and {colour_col.replace('_', ' ')}" if colour_col else "")
-    desc = f"Stacked bar chart adding up to {fmt(total)}. {summary}."
+    title, desc = chart_words(subject, x_col, colour_col, y_col, xs, totals, rows)
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart-{layout}" role="img" viewBox="0 0 {width} {height}" '
         f'width="{width}" height="{height}" aria-labelledby="{chart_id}-title {chart_id}-desc">',
         f'<title id="{chart_id}-title">{escape(title)}</title>',
         f'<desc id="{chart_id}-desc">{escape(desc)}</desc>',
+        y_axis(shape, ticks, base, scale),
     ]
-    out.append(f'<g class="axis y-axis" font-size="{shape["axis"]}" fill="#333">')
-    for tick in ticks:
-        y = base - tick * scale
-        out.append(f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" '
-                   f'stroke="{"#767676" if tick == 0 else "#e4e4e4"}"></line>'
-                   f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{fmt(tick)}</text>')
-    out.append('</g><g class="bars">')
+    out.append('<g class="bars">')
     stacked = {}
     for row in rows:
         x, value = row[x_col], row[y_col] or 0
@@ -119,6 +107,28 @@ def stacked_bars(columns, rows, chart_id="headline-chart", subject="cautions", l
         out.append(f'<text class="x-label" x="{cx:.1f}" y="{base + label_size + 6}" text-anchor="middle">{tspans}</text>')
     out.append('</g></svg>')
     return Markup("".join(out))
+
+
+def chart_words(subject, x_col, colour_col, y_col, xs, totals, rows):
+    """The chart's title and its description for a screen reader: every bar's total and parts."""
+    summary = "; ".join(
+        f"{x}: {fmt(totals[x])}" + (" (" + ", ".join(f"{r[colour_col]} {fmt(r[y_col])}" for r in rows
+                                                   if r[x_col] == x) + ")" if colour_col else "")
+        for x in xs)
+    title = f"{subject.capitalize()} by {x_col.replace('_', ' ')}" + (
+        f" and {colour_col.replace('_', ' ')}" if colour_col else "")
+    return title, f"Stacked bar chart adding up to {fmt(sum(totals.values()))}. {summary}."
+
+
+def y_axis(shape, ticks, base, scale):
+    """The y axis: a gridline and a number at each tick."""
+    out = [f'<g class="axis y-axis" font-size="{shape["axis"]}" fill="#333">']
+    for tick in ticks:
+        y = base - tick * scale
+        out.append(f'<line x1="{shape["left"]}" x2="{shape["width"] - shape["right"]}" y1="{y:.1f}" y2="{y:.1f}" '
+                   f'stroke="{"#767676" if tick == 0 else "#e4e4e4"}"></line>'
+                   f'<text x="{shape["left"] - 6}" y="{y + 4:.1f}" text-anchor="end">{fmt(tick)}</text>')
+    return "".join(out) + "</g>"
 
 
 def x_centre(left, band, i):
