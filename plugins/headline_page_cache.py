@@ -1,7 +1,8 @@
 """The headline pages from memory: the links a story shares take its traffic.
 
 A headline query's page (/cautions/rape_cautions: a canned query with `published:` in
-metadata.yml) is the same bytes for every anonymous visitor while the database is served
+metadata.yml), and its JSON and CSV (/cautions/rape_cautions.json, .csv: what other newsrooms'
+pages and scripts fetch), are the same bytes for every anonymous visitor while the database is served
 immutable and the metadata is fixed, so the first response is kept and sent again. Kept only
 when it is a 200 with no cookie either way and no error message on the page (a chart stopped by
 the time limit is tried again on the next request); not for a mutable database, a query
@@ -22,14 +23,14 @@ def plain_request(scope):
 
 
 async def headline_page_paths(datasette):
-    """The path of every headline query's page in an immutable database."""
+    """The path of every headline query's page, JSON and CSV in an immutable database."""
     paths = set()
     for name, db in datasette.databases.items():
         if db.is_mutable or db.is_memory:
             continue
         for query_name, query in (await datasette.get_canned_queries(name, None)).items():
             if query.get("published"):
-                paths.add(datasette.urls.table(name, query_name))
+                paths.update(datasette.urls.table(name, query_name, format=kind) for kind in (None, "json", "csv"))
     return paths
 
 

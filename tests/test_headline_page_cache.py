@@ -67,6 +67,16 @@ def test_a_headline_page_is_rendered_once_then_sent_from_memory(sample_db):
     assert stand_in.requests == 1
 
 
+@pytest.mark.parametrize("kind", [".json", ".csv"])
+def test_a_headline_figures_json_and_csv_are_kept_as_its_page_is(sample_db, kind):
+    stand_in = StandIn()
+    app = wrapped(stand_in, datasette(sample_db))
+    first, second = get(app, f"/cautions/{HEADLINE}{kind}"), get(app, f"/cautions/{HEADLINE}{kind}")
+    assert first == second and stand_in.requests == 1
+    get(app, f"/cautions/{HEADLINE}{kind}", query_string=b"_shape=array")  # another answer: asked afresh
+    assert stand_in.requests == 2
+
+
 def test_every_host_gets_the_one_copy_because_nothing_on_the_page_comes_from_the_host(sample_db):
     """The key is the path alone (plugins/site_url.py keeps the Host out of every page), so
     made-up Hosts neither get pages of their own nor push the real one out."""
