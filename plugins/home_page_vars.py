@@ -13,6 +13,7 @@ from datasette import hookimpl
 from datasette.utils import tilde_encode
 
 from foi.manifest import sha256
+from plugins.release_attribution import story_only, story_release_ids
 from plugins.throwaway_connection import tables_read
 
 _sha256 = {}  # (path, size, mtime) of a database file -> its sha256
@@ -59,6 +60,7 @@ async def read_database(datasette, name, db):
     if await db.table_exists("releases"):
         releases = [dict(r) for r in (await db.execute("select * from releases order by rowid")).rows]
     views = set(await db.view_names())
+    story_ids = await story_release_ids(db)
     stories = {}
     for figure in figures:
         query = queries.get(figure["query"], {})
@@ -73,7 +75,8 @@ async def read_database(datasette, name, db):
         sqls = list(filter(None, (query.get("sql"), query.get("rows_view"))))
         read = await asyncio.to_thread(tables_read, datasette, name, db, dict(enumerate(sqls)))
         read = set().union(*read.values())
-        story["releases"] = [r for r in releases if r.get("table_name") in read or r.get("raw_table") in read]
+        story["releases"] = story_only([r for r in releases if r.get("table_name") in read or r.get("raw_table") in read],
+                                       read, story_ids)
         if story["rows_view"]:
             story["rows_count"] = (await db.execute(f"select count(*) from [{story['rows_view']}]")).rows[0][0]
     explorer = [

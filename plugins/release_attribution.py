@@ -63,6 +63,21 @@ def releases_of_replies(releases, replied):
             + [r for r in releases if r.get("table_name") in compared and r["id"] not in replied])
 
 
+async def story_release_ids(db):
+    """The releases the story's figures count (the build's story_releases table), or None."""
+    if not await db.table_exists("story_releases"):
+        return None
+    return {r[0] for r in (await db.execute("select release_id from story_releases")).rows}
+
+
+def story_only(releases, tables, story):
+    """A query or view that reads story_releases counts only the story's crimes (a round robin's
+    other replies live in the same table): the row-level releases it rests on are the story's."""
+    if story is None or "story_releases" not in tables:
+        return releases
+    return [r for r in releases if r.get("kind") != "rows" or r["id"] in story]
+
+
 def releases_read(by_table, tables):
     out = []
     for table in sorted(tables):
@@ -120,13 +135,14 @@ def startup(datasette):
             read = await asyncio.to_thread(tables_read, datasette, name, db,
                                            {**{("view", v): f"select * from [{v}]" for v in views},
                                             **{("query", q): sql for q, sql in queries.items()}})
+            story = await story_release_ids(db)
             for (kind, key), tables in read.items():
                 if kind == "view":
-                    by_table[key] = releases_read(by_table, tables)
+                    by_table[key] = story_only(releases_read(by_table, tables), tables, story)
             attribution(datasette)[name] = {
                 "tables": by_table,
-                "queries": {key: releases_read(by_table, tables) for (kind, key), tables in read.items()
-                            if kind == "query"},
+                "queries": {key: story_only(releases_read(by_table, tables), tables, story)
+                            for (kind, key), tables in read.items() if kind == "query"},
             }
         if attribution(datasette):
             datasette._metadata_local = with_attribution(datasette._metadata_local, attribution(datasette))

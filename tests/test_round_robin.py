@@ -7,6 +7,7 @@ against the shipped SAMPLE round robin (data/sample/round_robin/) and small mani
 """
 import csv
 import datetime
+import html
 import json
 import subprocess
 import sys
@@ -227,6 +228,25 @@ def test_the_storys_figures_count_only_the_storys_release_beside_the_round_robin
     assert figures and all(f["status"] in ("matches", "as published") for f in figures)
     (total,) = [f for f in figures if f["query"] == "total_cautions"]
     assert total["computed_value"] == in_cautions["tvp-cautions-sample"] < sum(in_cautions.values())
+
+
+def test_the_storys_figures_cite_the_storys_release_not_the_other_replies(sample_db):
+    """On the home page, each figure's SAMPLE note and citation, and on its own page the source
+    line, name the release the figure counts; the other forces' replies in `cautions` are not its source."""
+    from site_server import served
+    with served(sample_db) as url:
+        with urllib.request.urlopen(url + "/", timeout=30) as r:
+            home = html.unescape(r.read().decode())
+        with urllib.request.urlopen(url + "/cautions/total_cautions", timeout=30) as r:
+            page = html.unescape(r.read().decode())
+    other = [r["title"] for r in query(sample_db, "select title from releases where kind = 'rows' and id not in "
+                                                  "(select release_id from story_releases)")]
+    story = query(sample_db, "select title from releases where id in (select release_id from story_releases)")
+    figure = home.split('id="figure-total_cautions"', 1)[1].split("</li>", 1)[0]
+    footer = page.split("Data source:", 1)[1].split("</footer>", 1)[0]
+    assert other and story
+    for shown in (figure, footer):
+        assert story[0]["title"] in shown and not any(title in shown for title in other)
 
 
 # --- the site and the exports -------------------------------------------------------------------
