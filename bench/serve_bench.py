@@ -14,7 +14,7 @@ the canned queries' SQL timed directly in SQLite as the table grows.
    http.client loader, for --seconds (and at most --max-requests): each headline canned query
    as JSON and HTML (plain Datasette runs the same SQL through /cautions.json?sql=), the table
    page with two facets, a full-text search, a JSON and a CSV export. Reports requests per
-   second, median and 99th-percentile latency, and ours as a ratio to plain (target >= 0.9x).
+   second, median and 99th-percentile latency, and ours as a ratio to plain (the median of each round's ratio; target >= 1.0x).
 4. Times each canned query's SQL with sqlite3 (median of --query-runs) at --rows, and at
    --scale rows if given; a query whose time grows roughly in step with the table (exponent
    >= 0.7) is flagged with its EXPLAIN QUERY PLAN.
@@ -47,7 +47,7 @@ from plugins import server_settings  # noqa: E402
 from foi import figure_blocks  # noqa: E402
 from common import fmt, median  # noqa: E402
 
-TARGET_RATIO = 0.9
+TARGET_RATIO = 1.0  # issue 21: every endpoint at least as fast as plain Datasette (issue 10 asked 0.9)
 LINEAR_EXPONENT = 0.7
 NOISE_MS = 1.0
 WRK = Path("/usr/bin/wrk")
@@ -344,7 +344,10 @@ def serve_bench(db, args):
             results[label]["loader"] = loader if slowest * args.concurrency < 100 * args.seconds else "python"
         for run in range(args.runs):
             for label, ours_path, plain_path in targets:
-                for name, path in (("ours", ours_path), ("plain", plain_path)):
+                # Each round's pair back to back, who goes first alternating round by round, so
+                # that a busy minute on the machine falls on both of a pair, and on each first.
+                pair = (("ours", ours_path), ("plain", plain_path))
+                for name, path in (pair if run % 2 == 0 else pair[::-1]):
                     port = servers[name].port
                     m = (load_wrk(port, path, args.seconds, args.concurrency) if results[label]["loader"] == "wrk"
                          else load_python(port, path, args.seconds, args.concurrency, args.max_requests))
@@ -364,15 +367,18 @@ def serve_bench(db, args):
             row[name] = {"rps": median(m["rps"] for m in runs), "p50_ms": median(m["p50_ms"] for m in runs),
                          "p99_ms": median(m["p99_ms"] for m in runs),
                          "errors": sum(m["errors"] for m in runs), "requests": sum(m["requests"] for m in runs)}
-        row["ratio"] = row["ours"]["rps"] / row["plain"]["rps"] if row["plain"]["rps"] else None
+        # The ratio is the median of each round's ratio (a pair measured back to back), not the
+        # ratio of two medians taken from different minutes.
+        row["ratios"] = [o["rps"] / p["rps"] for o, p in zip(r["runs"]["ours"], r["runs"]["plain"]) if p["rps"]]
+        row["ratio"] = median(row["ratios"]) if row["ratios"] else None
         rows.append(row)
     return {"rows": args.rows, "loader": loader, "seconds": args.seconds, "concurrency": args.concurrency,
             "runs": args.runs, "endpoints": rows, "server_peak_rss_mb": rss, "note": note,
             "settings": " ".join(serve_settings())}
 
 
-SERVE_HEADERS = ["endpoint", "ours rps", "plain rps", "ours/plain", "ours p50 ms", "ours p99 ms",
-                 "plain p50 ms", "plain p99 ms", "status ours/plain", "loader", "target >= 0.9x"]
+SERVE_HEADERS = ["endpoint", "ours rps", "plain rps", "ours/plain", "rounds' ratios", "ours p50 ms", "ours p99 ms",
+                 "plain p50 ms", "plain p99 ms", "status ours/plain", "loader", f"target >= {TARGET_RATIO:g}x"]
 
 
 def serve_rows(s):
@@ -384,7 +390,7 @@ def serve_rows(s):
             status += f" (errors {o['errors']}/{p['errors']})"
         verdict = "-" if row["ratio"] is None else ("meets" if row["ratio"] >= TARGET_RATIO else "BELOW")
         out.append([row["endpoint"], fmt(o["rps"], ".1f"), fmt(p["rps"], ".1f"), fmt(row["ratio"], ".2f") + "x",
-                    fmt(o["p50_ms"], ".1f"), fmt(o["p99_ms"], ".1f"), fmt(p["p50_ms"], ".1f"),
+                    " ".join(f"{ratio:.2f}" for ratio in row.get("ratios", [])), fmt(o["p50_ms"], ".1f"), fmt(o["p99_ms"], ".1f"), fmt(p["p50_ms"], ".1f"),
                     fmt(p["p99_ms"], ".1f"), status, row["loader"], verdict])
     return out
 
