@@ -12,6 +12,7 @@ import argparse
 import contextlib
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import time
@@ -72,7 +73,7 @@ def visit(browser, url, sql):
     page.wait_for_selector("#sql-in-browser[data-state]", timeout=300_000)
     seconds = time.perf_counter() - started
     state = page.locator("#sql-in-browser").get_attribute("data-state")
-    answer = page.locator("#sql-in-browser tbody").inner_text()[:80] if state == "done" else \
+    answer = page.locator("#sql-in-browser tbody").inner_text() if state == "done" else \
         page.locator(".sql-status").inner_text()
     page.wait_for_load_state("networkidle")
     requests = [{"path": urllib.parse.urlsplit(r.url).path, "kind": kind_of(r.url), "method": r.method,
@@ -80,7 +81,14 @@ def visit(browser, url, sql):
                                                               if r.response() else None),
                  "bytes": transferred(r)} for r in finished]
     context.close()
-    return {"state": state, "seconds": seconds, "answer": " ".join(answer.split()), "requests": requests}
+    return {"state": state, "seconds": seconds, "answer": " ".join(answer.split())[:200], "requests": requests}
+
+
+def sqlite_answer(database, sql):
+    """The query's rows as the page shows them (its cells' text, whitespace collapsed), by sqlite3."""
+    with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as conn:
+        cells = [("" if v is None else str(v)) for row in conn.execute(sql) for v in row]
+    return " ".join(" ".join(cells).split())[:200]
 
 
 def summary(name, served, visits):
@@ -162,7 +170,10 @@ def main(argv=None):
     size, db_size = folder_size(site), (site / "cautions.db").stat().st_size
     log(f"site/ {size / 1e6:.1f} MB ({db_size / 1e6:.1f} MB of it the database)")
     log(f"SQL page, each headline query, cold cache, {args.rounds} rounds:")
-    pages = measure_sql_page(site, headline_sql(), args.rounds, log)
+    queries = headline_sql()
+    pages = measure_sql_page(site, queries, args.rounds, log)
+    wrong = [f"{p['query']} ({p['served']}): {p['states']} {p['answers']}" for p in pages
+             if p["states"] != ["done"] or p["answers"] != [sqlite_answer(site / "cautions.db", queries[p["query"]])]]
     report = {"rows": args.scale, "machine": common.machine(), "make_site_seconds": built["seconds"],
               "make_site_peak_rss_mb": built.get("peak_rss_mb"), "site_bytes": size, "database_bytes": db_size,
               "site_bytes_without_database": size - db_size, "sql_page": pages}
@@ -176,6 +187,9 @@ def main(argv=None):
         f"{args.rounds} rounds; transferred as chromium counts it (headers and bodies as sent), served as "
         f"GitHub Pages serves it (gzip) and uncompressed:\n\n{per_query}\n\n{parts}\n")
     log(f"wrote {out.with_suffix('.md').relative_to(common.ROOT)}")
+    if wrong:
+        log("The SQL page's answer differs from sqlite3's, or the query did not finish:\n  " + "\n  ".join(wrong))
+        return 1
     return 0
 
 

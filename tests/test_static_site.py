@@ -292,7 +292,8 @@ def test_the_bench_static_host_compresses_what_a_host_would_and_never_a_range(si
         database = (site_dir / "cautions.db").read_bytes()
         status, headers, body = fetch_raw(url + "cautions.db", "HEAD", **{"Accept-Encoding": "gzip"})
         assert (status, headers.get("content-encoding"), int(headers["content-length"])) == (200, None, len(database))
-        status, headers, body = fetch_raw(url + "cautions.db", **{"Accept-Encoding": "gzip", "Range": "bytes=4096-8191"})
+        status, headers, body = fetch_raw(url + "cautions.db", **{"Accept-Encoding": "gzip",
+                                                                  "Range": "bytes=4096-8191"})
         assert (status, headers.get("content-encoding"), body) == (206, None, database[4096:8192])
         status, headers, body = fetch_raw(url + "cautions.db", **{"Accept-Encoding": "gzip"})
         assert (status, headers.get("content-encoding"), body) == (200, None, database)
