@@ -36,8 +36,8 @@ def accepts_gzip(header):
     for part in (header or "").split(","):
         name, _, params = part.strip().partition(";")
         if name.strip().lower() in ("gzip", "*"):
-            q = params.strip().lower()
-            return not (q.startswith("q=") and float(q[2:] or 0) == 0)
+            q = params.strip().lower().removeprefix("q=")
+            return not params.strip() or q.replace(".", "", 1).isdigit() and float(q) > 0
     return False
 
 
