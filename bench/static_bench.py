@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402
 
 sys.path.insert(0, str(common.ROOT / "tests"))
-from static_server import static_served  # noqa: E402
+from static_server import static_served, transferred  # noqa: E402
 from foi import figure_blocks  # noqa: E402
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -49,17 +49,6 @@ def folder_size(folder):
 def kind_of(url):
     path = urllib.parse.urlsplit(url).path
     return next(kind for kind, part in KINDS if part in path)
-
-
-def transferred(request):
-    """The bytes chromium received for one request: its response headers and its body as sent
-    (encoded). chromium reports 0 for the body of a dedicated worker's own script; its
-    Content-Length, the bytes sent, stands in for it."""
-    sizes, response = request.sizes(), request.response()
-    body = sizes["responseBodySize"]
-    if not body and response is not None and response.status == 200 and request.method == "GET":
-        body = int(response.header_value("content-length") or 0)
-    return sizes["responseHeadersSize"] + body
 
 
 def visit(browser, url, sql):

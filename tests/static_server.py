@@ -146,6 +146,17 @@ def handler(root, prefix, counter, compress):
     return Handler
 
 
+def transferred(request):
+    """The bytes chromium received for one request (a Playwright Request): its response headers
+    and its body as sent (encoded). chromium reports 0 for the body of a dedicated worker's own
+    script; its Content-Length, the bytes sent, stands in for it."""
+    sizes, response = request.sizes(), request.response()
+    body = sizes["responseBodySize"]
+    if not body and response is not None and response.status == 200 and request.method == "GET":
+        body = int(response.header_value("content-length") or 0)
+    return sizes["responseHeadersSize"] + body
+
+
 @contextlib.contextmanager
 def static_served(root, prefix="", compress=True):
     """Serve the folder `root` at http://127.0.0.1:<port><prefix>/, gzipping as a static host
