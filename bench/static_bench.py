@@ -153,9 +153,10 @@ def main(argv=None):
     args = parser.parse_args(argv)
     log = print
     site = common.OUT / f"site_{args.scale}"
-    if not (args.reuse_site and (site / "site.json").exists()):
+    timing = common.OUT / f"static_site_{args.scale}.json"
+    if not (args.reuse_site and (site / "site.json").exists() and timing.exists()):
         build_site(args.scale, site, log)
-    built = json.loads((common.OUT / f"static_site_{args.scale}.json").read_text())
+    built = json.loads(timing.read_text())
     size, db_size = folder_size(site), (site / "cautions.db").stat().st_size
     log(f"site/ {size / 1e6:.1f} MB ({db_size / 1e6:.1f} MB of it the database)")
     log(f"SQL page, each headline query, cold cache, {args.rounds} rounds:")
