@@ -254,20 +254,47 @@ def static_policy(header):
     return CSP_META.format(html.escape("; ".join(directives), quote=True))
 
 
+# Datasette's SQL editor on the database page (its _codemirror.html): CodeMirror, its SQL mode,
+# its resize handle and the SQL formatter, 95 KB gzipped of the SQL page's first visit.
+EDITOR_FILE = re.compile(r'<script src="(/-/static/(?:codemirror|sql-formatter|cm-resize)[^"]*)"[^>]*></script>\n?'
+                         r'|<link rel="stylesheet" href="(/-/static/codemirror[^"]*)"[^>]*>\n?')
+
+
+def lazy_editor(text):
+    """The database page without its editor's scripts and style, and those files' paths in the
+    order the page loaded them: static/sql-in-browser.js loads them, and runs Datasette's own
+    set-up of the editor, when the reader starts editing the SQL (a reader who opens a shared
+    query needs its answer, not the editor)."""
+    scripts, styles = [], []
+    for match in EDITOR_FILE.finditer(text):
+        (scripts if match.group(1) else styles).append(match.group(1) or match.group(2))
+    if not any("/codemirror" in script for script in scripts) or not styles:
+        raise RuntimeError("static_site.py: the database page loads no CodeMirror editor; was Datasette changed?")
+    formatter = [s for s in scripts if "sql-formatter" in s]  # loaded last: the page deferred it
+    return EDITOR_FILE.sub("", text), [s for s in scripts if s not in formatter] + formatter, styles
+
+
 def sql_page_html(text, site, page_file):
     """The database page, as Datasette renders it, with the SQL-in-the-browser script and its
-    results section. Its own form already sends ?sql= to this page."""
+    results section, its editor loaded when the reader starts editing (lazy_editor). Its own
+    form already sends ?sql= to this page."""
     marker = '<form class="sql"'
     if marker not in text or "</form>" not in text.split(marker, 1)[1]:
         raise RuntimeError("static_site.py: the database page has no SQL form; was templates/ or Datasette changed?")
+    text, editor_scripts, editor_styles = lazy_editor(text)
+    site.assets.update(editor_scripts + editor_styles)
     before, after = text.split(marker, 1)
     form, rest = after.split("</form>", 1)
 
     def link(path):
         return site.relative(path, page_file)
+
+    def links(paths):
+        return html.escape(json.dumps([link(path.lstrip("/")) for path in paths]), quote=True)
     section = (f'\n<section id="sql-in-browser" aria-live="polite" data-database="{link(site.database_file.name)}" '
                f'data-worker="{link(VENDOR + "/sqlite.worker.js")}" data-wasm="{link(VENDOR + "/sql-wasm.wasm")}" '
-               f'data-page-size="4096" '
+               f'data-page-size="4096" data-editor-scripts="{links(editor_scripts)}" '
+               f'data-editor-styles="{links(editor_styles)}" '
                + "".join(f'data-{name}="{value}" ' for name, value in SQL_PAGE_LIMITS.items())
                + f'data-searchable="{html.escape(json.dumps(site.searchable()), quote=True)}" '
                f'data-order-keys="{html.escape(json.dumps(site.order_keys()), quote=True)}" '

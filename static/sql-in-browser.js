@@ -40,6 +40,41 @@
   if (!section) return;
   var form = document.querySelector('form.sql');
   var textarea = document.getElementById('sql-editor');
+
+  /* Datasette's SQL editor (CodeMirror, 95 KB gzipped) is loaded when the reader starts editing:
+     a reader who opens a shared query needs its answer, not the editor. static_site.py took its
+     files out of the page's head into data-editor-scripts and data-editor-styles; Datasette's own
+     set-up of the editor, its inline window.onload, runs once they are loaded. */
+  var setUpEditor = window.onload;
+  window.onload = null;
+  var editorLoading = false;
+  function loadEditor() {
+    if (editorLoading) return;
+    editorLoading = true;
+    JSON.parse(section.getAttribute('data-editor-styles') || '[]').forEach(function (href) {
+      document.head.appendChild(element('link', { rel: 'stylesheet', href: new URL(href, document.baseURI).href }));
+    });
+    var scripts = JSON.parse(section.getAttribute('data-editor-scripts') || '[]');
+    (function next(i) {  /* one after another: the SQL mode needs CodeMirror */
+      if (i < scripts.length) {
+        var script = element('script', { src: new URL(scripts[i], document.baseURI).href });
+        script.onload = function () { next(i + 1); };
+        document.head.appendChild(script);
+        return;
+      }
+      var typing = document.activeElement === textarea;
+      if (setUpEditor) setUpEditor();
+      var editor = document.querySelector('.CodeMirror');
+      if (typing && editor && editor.CodeMirror) {
+        editor.CodeMirror.focus();
+        editor.CodeMirror.execCommand('goDocEnd');
+      }
+    })(0);
+  }
+  if (textarea) {
+    textarea.addEventListener('focus', loadEditor);
+    textarea.addEventListener('pointerdown', loadEditor);
+  }
   var params = new URLSearchParams(window.location.search);
   var sql = params.get('sql') || tableSql(params);
 
@@ -256,7 +291,7 @@
   }
 
   if (!sql) return;
-  if (textarea) textarea.value = sql; /* before CodeMirror reads it, at window.onload */
+  if (textarea) textarea.value = sql; /* before CodeMirror reads it, when the reader starts editing */
   var names = parameterNames(sql);
   var values = {};
   if (form && names.length) {

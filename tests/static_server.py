@@ -2,8 +2,17 @@
 index.html, a redirect from /folder to /folder/ (query string kept), 404.html for anything
 else, and HTTP range requests (Accept-Ranges, 206, HEAD) as GitHub Pages, Netlify and S3 send
 them. Served under a sub-path when asked (prefix="/some/path"), on 127.0.0.1 only.
-It counts the bytes of every response body, so a benchmark can say what a page transferred."""
+
+It compresses as GitHub Pages does (its CDN, as Netlify's and Cloudflare's, gzips on the fly):
+a whole response of text, HTML, CSS, JavaScript, JSON, XML, SVG or WebAssembly is sent gzipped
+when the browser's Accept-Encoding allows gzip, with Vary: Accept-Encoding; a Range request is
+answered with the file's own bytes (a range counts bytes of the file as stored, so sql.js-httpvfs
+reads the database right), and the database, images and files already compressed (.csv.gz)
+never are. compress=False serves every file as it is stored, as a bucket with no CDN does.
+It counts the bytes of every response body as sent, so a benchmark can say what a page
+transferred."""
 import contextlib
+import gzip
 import http.server
 import re
 import threading
@@ -13,7 +22,27 @@ from pathlib import Path
 RANGE = re.compile(r"bytes=(\d*)-(\d*)$")
 TYPES = {".html": "text/html; charset=utf-8", ".json": "application/json", ".csv": "text/csv; charset=utf-8",
          ".js": "application/javascript", ".css": "text/css", ".wasm": "application/wasm",
-         ".xml": "application/xml", ".db": "application/octet-stream", ".png": "image/png"}
+         ".xml": "application/xml", ".db": "application/octet-stream", ".png": "image/png",
+         ".svg": "image/svg+xml", ".txt": "text/plain; charset=utf-8"}
+# What a static host gzips (GitHub Pages, Netlify, Cloudflare: text, scripts, data, WebAssembly);
+# never the database (application/octet-stream), images or a .gz file.
+COMPRESSED_TYPES = ("text/", "application/javascript", "application/json", "application/xml",
+                    "application/wasm", "image/svg+xml")
+GZIP_LEVEL = 6  # zlib's default, as the hosts' on-the-fly compression
+
+
+def accepts_gzip(header):
+    """Whether an Accept-Encoding header allows gzip ('gzip, deflate'; not 'gzip;q=0' or 'identity')."""
+    for part in (header or "").split(","):
+        name, _, params = part.strip().partition(";")
+        if name.strip().lower() in ("gzip", "*"):
+            q = params.strip().lower().removeprefix("q=")
+            return not params.strip() or q.replace(".", "", 1).isdigit() and float(q) > 0
+    return False
+
+
+def compressible(content_type):
+    return content_type.startswith(COMPRESSED_TYPES)
 
 
 class Counter:
@@ -33,8 +62,15 @@ class Counter:
             self.requests = []
 
 
-def handler(root, prefix, counter):
+def handler(root, prefix, counter, compress):
     root = Path(root).resolve()
+    zipped = {}  # (file, mtime) -> its gzip bytes: the WebAssembly engine is compressed once, as a CDN caches it
+
+    def gzipped(file):
+        key = (file, file.stat().st_mtime_ns)
+        if key not in zipped:
+            zipped[key] = gzip.compress(file.read_bytes(), compresslevel=GZIP_LEVEL, mtime=0)
+        return zipped[key]
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def log_message(self, *args):
@@ -81,14 +117,25 @@ def handler(root, prefix, counter):
                 with open(file, "rb") as f:  # only the range: a database may be gigabytes
                     f.seek(start)
                     return self.send_body(206, headers, f.read(end - start + 1), head, size=end - start + 1)
+            if compress and compressible(headers["Content-Type"]):
+                headers["Vary"] = "Accept-Encoding"
+                if accepts_gzip(self.headers.get("Accept-Encoding")):
+                    headers["Content-Encoding"] = "gzip"
+                    body = gzipped(file)
+                    return self.send_body(200, headers, b"" if head else body, head, size=len(body))
             if head:
                 return self.send_body(200, headers, b"", head, size=size)
             return self.send_body(200, headers, file.read_bytes(), head)
 
         def not_found(self, head):
             page = root / "404.html"
+            headers = {"Content-Type": "text/html; charset=utf-8"}
             body = page.read_bytes() if page.exists() else b"not found"
-            self.send_body(404, {"Content-Type": "text/html; charset=utf-8"}, body, head)
+            if compress and page.exists():
+                headers["Vary"] = "Accept-Encoding"
+                if accepts_gzip(self.headers.get("Accept-Encoding")):
+                    headers["Content-Encoding"], body = "gzip", gzipped(page)
+            self.send_body(404, headers, b"" if head else body, head, size=len(body))
 
         def do_GET(self):
             self.serve()
@@ -99,12 +146,24 @@ def handler(root, prefix, counter):
     return Handler
 
 
+def transferred(request):
+    """The bytes chromium received for one request (a Playwright Request): its response headers
+    and its body as sent (encoded). chromium reports 0 for the body of a dedicated worker's own
+    script; its Content-Length, the bytes sent, stands in for it."""
+    sizes, response = request.sizes(), request.response()
+    body = sizes["responseBodySize"]
+    if not body and response is not None and response.status == 200 and request.method == "GET":
+        body = int(response.header_value("content-length") or 0)
+    return sizes["responseHeadersSize"] + body
+
+
 @contextlib.contextmanager
-def static_served(root, prefix=""):
-    """Serve the folder `root` at http://127.0.0.1:<port><prefix>/; yields (url, counter)."""
+def static_served(root, prefix="", compress=True):
+    """Serve the folder `root` at http://127.0.0.1:<port><prefix>/, gzipping as a static host
+    does unless compress=False; yields (url, counter)."""
     prefix = "/" + prefix.strip("/") if prefix.strip("/") else ""
     counter = Counter()
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler(root, prefix, counter))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler(root, prefix, counter, compress))
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -4,6 +4,7 @@ host, and that each published file is the answer the Datasette server gives."""
 import asyncio
 import gzip
 import hashlib
+import http.client
 import html
 import json
 import re
@@ -249,3 +250,50 @@ def test_the_404_page_links_from_the_sites_own_address_at_any_depth(sample_db, t
     assert "base-uri 'self'" in policy
     links = re.findall(r'<a href="([^"#]+)"', page)
     assert links and not [link for link in links if link.startswith("/")], links
+
+
+def fetch_raw(url, method="GET", **headers):
+    """One request, its body as sent (http.client does not decode gzip): (status, headers, body)."""
+    parts = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    try:
+        connection.request(method, parts.path, headers=headers)
+        response = connection.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        connection.close()
+
+
+def test_the_bench_static_host_compresses_what_a_host_would_and_never_a_range(site_dir):
+    """tests/static_server.py serves site/ as GitHub Pages does: the page, its styles and scripts,
+    the JSON and the SQL page's WebAssembly engine gzipped when the browser accepts gzip (the same
+    bytes inside); the database as stored, whole or in ranges, so the engine's ranges count bytes
+    of the file; a range of any file as stored; and, with compress=False, every file as stored."""
+    from static_server import static_served
+    vendor = static_site.VENDOR
+    text_files = ["index.html", "cautions/index.html", "cautions/rape_cautions.json", f"{vendor}/sql-wasm.wasm",
+                  f"{vendor}/sqlite.worker.js", "static/sql-in-browser.js", "-/static/app.css"]
+    with static_served(site_dir) as (url, _), static_served(site_dir, compress=False) as (plain_url, _):
+        for file in text_files:
+            stored = (site_dir / file).read_bytes()
+            address = url + file.removesuffix("index.html")
+            status, headers, body = fetch_raw(address, **{"Accept-Encoding": "gzip, deflate"})
+            assert (status, headers.get("content-encoding")) == (200, "gzip"), file
+            assert gzip.decompress(body) == stored and len(body) < len(stored), file
+            assert "accept-encoding" in headers["vary"].lower()
+            for other in ({}, {"Accept-Encoding": "identity"}, {"Accept-Encoding": "gzip;q=0"}):
+                status, headers, body = fetch_raw(address, **other)  # a browser that does not take gzip
+                assert (status, headers.get("content-encoding"), body) == (200, None, stored), (file, other)
+            status, headers, body = fetch_raw(plain_url + file.removesuffix("index.html"),
+                                              **{"Accept-Encoding": "gzip"})
+            assert (status, headers.get("content-encoding"), body) == (200, None, stored), file
+            status, headers, body = fetch_raw(address, **{"Accept-Encoding": "gzip", "Range": "bytes=10-99"})
+            assert (status, headers.get("content-encoding"), body) == (206, None, stored[10:100]), file
+        database = (site_dir / "cautions.db").read_bytes()
+        status, headers, body = fetch_raw(url + "cautions.db", "HEAD", **{"Accept-Encoding": "gzip"})
+        assert (status, headers.get("content-encoding"), int(headers["content-length"])) == (200, None, len(database))
+        status, headers, body = fetch_raw(url + "cautions.db", **{"Accept-Encoding": "gzip",
+                                                                  "Range": "bytes=4096-8191"})
+        assert (status, headers.get("content-encoding"), body) == (206, None, database[4096:8192])
+        status, headers, body = fetch_raw(url + "cautions.db", **{"Accept-Encoding": "gzip"})
+        assert (status, headers.get("content-encoding"), body) == (200, None, database)
