@@ -1,4 +1,5 @@
-"""A table page's rows written in one piece: the `rows_html` filter of templates/_table.html.
+"""A page's rows written in one piece: the `rows_html` filter of templates/_table.html (a
+table's rows) and `query_rows_html` of templates/query.html (a query's, up to 1,000).
 
 Datasette's _table.html writes each cell with Jinja: seven pieces a cell (its class, its type,
 its value and the markup between them), each passed up through every template that includes
@@ -29,6 +30,15 @@ def rows_html(display_rows):
     return Markup("".join(pieces))
 
 
+def query_rows_html(display_rows, columns):
+    """<tr><td class="col-<column>">value</td>...</tr> for every row, as query.html did."""
+    classes = [escape(to_css_class(column)) for column in columns]
+    return Markup("".join(
+        "<tr>" + "".join(f'<td class="col-{css}">{escape(value)}</td>' for css, value in zip(classes, row))
+        + "</tr>\n" for row in display_rows))
+
+
 @hookimpl
 def prepare_jinja2_environment(env):
     env.filters["rows_html"] = rows_html
+    env.filters["query_rows_html"] = query_rows_html

@@ -1,7 +1,7 @@
-"""A table page's rows are the cells Datasette would write, cell for cell.
+"""A page's rows are the cells Datasette would write, cell for cell.
 
-templates/_table.html writes its rows in one piece (plugins/table_rows_html.py) instead of
-Datasette's Jinja loop, because the loop was a third of a table page's time. A reader sees the
+templates/_table.html and query.html write their rows in one piece (plugins/table_rows_html.py)
+instead of Datasette's Jinja loop, because the loop was a third of a table page's time. A reader sees the
 same rows: the same cells, classes, links, blanks and escaping as Datasette's own template.
 """
 import asyncio
@@ -76,3 +76,16 @@ def test_the_crimes_pages_rows_are_datasettes(sample_db):
     for path, mine, theirs in zip(paths, ours, datasettes):
         assert_same_rows(mine, theirs, path)
     assert sum(row.startswith("<tr>") for row in ours[2]) == 1000
+
+
+def test_a_querys_rows_are_datasettes(sample_db, awkward):
+    queries = ["/awkward?sql=select+*+from+awkward", "/awkward?sql=select+1+as+%22a+b%22,+%27%3Ci%3E%27,+null,+x%27ff%27"]
+    ours, datasettes = tbodies(awkward, queries)
+    for path, mine, theirs in zip(queries, ours, datasettes):
+        assert_same_rows(mine, theirs, path)
+    figures = ["/cautions?sql=select+*+from+cautions+limit+1000", "/cautions/cautions_by_month",
+               "/cautions/search_cautions?q=assault"]
+    ours, datasettes = tbodies(sample_db, figures, metadata=site_metadata())
+    for path, mine, theirs in zip(figures, ours, datasettes):
+        assert_same_rows(mine, theirs, path)
+    assert sum(row.startswith("<tr>") for row in ours[0]) == 1000
