@@ -276,7 +276,7 @@
     rows.slice(0, MAX_ROWS_SHOWN).forEach(function (r) {
       var tr = body.insertRow();
       r.forEach(function (v, i) {
-        var td = element('td', { 'class': 'col-' + columns[i] });
+        var td = element('td', { 'class': 'col-' + columns[i], 'data-column': columns[i] }); /* its label on a phone */
         if (v === null) td.appendChild(element('span', { 'class': 'null' }, '\u00a0'));
         else td.textContent = v instanceof Uint8Array ? '<Binary: ' + v.length + ' bytes>' : String(v);
         tr.appendChild(td);

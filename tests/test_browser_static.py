@@ -238,6 +238,17 @@ def test_a_canned_query_with_another_value_is_answered_in_the_browser(page, stat
     assert page.errors == []
 
 
+def test_on_a_phone_each_cell_of_an_answer_is_labelled_with_its_column(page, static):
+    """As Datasette's own pages do below 576 px, each row a card and each cell named."""
+    url, _ = static
+    page.set_viewport_size({"width": 390, "height": 800})
+    run_sql(page, url, "select offence_group, count(*) as crimes from cautions group by 1 limit 2")
+    first = page.locator("#sql-in-browser table.rows-and-columns tbody td").first
+    label = first.evaluate("td => getComputedStyle(td, '::before').content")
+    assert label == '"offence_group"'
+    assert page.locator("#sql-in-browser table.rows-and-columns thead").is_hidden()
+
+
 def test_the_sql_page_is_read_only(page, static):
     page.goto(f"{static[0]}cautions?" + urllib.parse.urlencode({"sql": "delete from releases"}))
     page.wait_for_selector("#sql-in-browser[data-state]", timeout=30_000)
