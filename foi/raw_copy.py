@@ -6,6 +6,13 @@ from .errors import ReleaseError
 from .staged import quote
 from .tally import Tally
 
+VALUES_TABLE = "raw_values"  # the values the raw copies repeat, numbered; stored, not read (the views read it)
+
+
+def cells_table(raw):
+    """The table that stores the view `raw`'s cells compactly (the site lists it as hidden)."""
+    return f"{raw}_cells"
+
 
 def keep_raw(db, staged):
     """The release's original cells, as the database keeps them. A column the build decides from
@@ -17,7 +24,7 @@ def keep_raw(db, staged):
     cells (columns kept as given, rejected_reason). The view raw_<id> puts the values back:
     every original cell, readable and queryable by the same names as before."""
     raw, line, tally, loaded = staged.raw, staged.line, staged.tally, staged.loaded
-    cells = f"{raw}_cells"
+    cells = cells_table(raw)
     if db.execute("select 1 from main.sqlite_master where name = ? collate nocase", [cells]).fetchone():
         raise ReleaseError("data/manifest.yml", f"release {staged.loaded.release['id']!r} keeps its cells in {cells}, "
                            "the name another release's table has", "give one of the two releases another `id:`")

@@ -126,3 +126,29 @@ def test_one_release_checks_one_row_per_crime_on_the_reference_alone(built):
     indexes = cautions_indexes(built.output)
     assert set(indexes) == {*READ_BY, "idx_cautions_crime_reference"}
     assert indexes["idx_cautions_crime_reference"].lower().startswith("create unique index")
+
+
+def test_the_database_page_lists_the_raw_view_and_hides_the_tables_that_store_it(sample_db):
+    """A reader reads raw_<id>; raw_<id>_cells and raw_values are how it is stored: listed under
+    "hidden tables", still there by name for SQL, JSON and CSV."""
+    import asyncio
+    from datasette.app import Datasette
+    from site_fixtures import site_metadata
+
+    async def read():
+        ds = Datasette(immutables=[str(sample_db)], metadata=site_metadata())
+        await ds.invoke_startup()
+        listing = (await ds.client.get("/cautions.json")).json()
+        cells = (await ds.client.get("/cautions/raw_values.json?_shape=array&_size=1")).json()
+        return listing, cells
+    listing, cells = asyncio.run(read())
+    hidden = {t["name"] for t in listing["tables"] if t["hidden"]}
+    shown = {t["name"] for t in listing["tables"] if not t["hidden"]}
+    views = {v["name"] for v in listing["views"]}
+    with sqlite3.connect(sample_db) as conn:
+        raw_views = {name for (name,) in conn.execute("select name from sqlite_master where type = 'view' "
+                                                      "and name like 'raw\\_%' escape '\\'")}
+    assert raw_views and raw_views <= views
+    assert {f"{view}_cells" for view in raw_views} | {"raw_values"} <= hidden
+    assert not any(name.startswith("raw_") for name in shown)
+    assert "cautions" in shown and len(cells) == 1
