@@ -109,3 +109,16 @@ def test_a_stream_is_compressed_as_it_comes_not_held_whole():
 ])
 def test_accept_encoding_is_read_with_its_q_values(value, accepted):
     assert plugin().accepts_gzip({"headers": [(b"accept-encoding", value.encode())]}) is accepted
+
+
+def test_a_body_sent_again_is_compressed_harder_once_and_always_gives_the_same_bytes():
+    """A body is compressed quickly as it is sent (most differ from request to request); sent a
+    second time (a script, a headline page from memory) it is compressed harder, once, and kept."""
+    from plugins import compression
+    script = Path(ROOT, "static", "sql-in-browser.js").read_bytes() * 4
+    first = compression.gzip_whole(script)
+    second = compression.gzip_whole(script)
+    third = compression.gzip_whole(script)
+    assert gzip.decompress(first) == gzip.decompress(second) == script
+    assert len(second) < len(first) and third is second  # harder once, then the kept bytes
+    assert second == compression.gzip_bytes(script, compression.REPEATED_LEVEL)
