@@ -94,11 +94,43 @@ def insert_select(staged):
     return values, line
 
 
+def joins(staged):
+    """The raw rows (r) joined to their decisions: the kind (k), the date (d) and the offence (f);
+    a row that is not a caution, or is dated outside the period, has no match."""
+    t = staged.temp
+    return f"""join {t['kind']} k on k.outcome = {column_sql(staged, 'outcome')} and k.age = {column_sql(staged, 'age_group')}
+                         and k.reason is null
+        join {t['date']} d on {' and '.join(f"d.v{i} = r.{quote(c)}" for i, c in enumerate(staged.date_columns))}
+                         and d.reason is null
+        join {t['offence']} f on f.code = {column_sql(staged, 'offence_code')}
+                       and f.description = {column_sql(staged, 'offence_description')}"""
+
+
+def decide_combinations(db, staged, values):
+    """Each distinct combination of the cells that decide a row (Tally), joined once to its decisions
+    by the same joins the rows would take, in a temporary table by the combination's number; the
+    decided entries of `values` then read from it (m). None when the rows carry no such number."""
+    tally = staged.tally
+    coded = [*(staged.field_columns[f] for f in tally.fields), *staged.date_columns]
+    if tally.combinations is None or len(set(coded)) < len(coded):
+        return None
+    combinations, decided = (f"temp.{quote(f'_{name}_{staged.raw}')}" for name in ("combined", "decided"))
+    db.execute(f"create table {combinations} (id integer primary key, {', '.join(f'{quote(c)} text' for c in coded)})")
+    db.conn.executemany(f"insert into {combinations} values ({', '.join('?' * (len(coded) + 1))})",
+                        [(i, *k) for i, k in enumerate(tally.combinations)])
+    names = [c for c, v in values.items() if v[:2] in ("k.", "d.", "f.")]
+    db.execute(f"create table {decided} (id integer primary key, {', '.join(f'[{c}]' for c in names)})")  # no affinity
+    db.execute(f"insert into {decided} select r.id, {', '.join(values[c] for c in names)} "
+               f"from {combinations} r {joins(staged)}")
+    db.execute(f"drop table {combinations}")
+    values.update({c: f"m.[{c}]" for c in names})
+    return decided
+
+
 def insert(db, staged, extra_columns, unique_references=True):
     """The release's cautions, in one INSERT ... SELECT over its raw rows and its decisions."""
     loaded, release = staged.loaded, staged.loaded.release
     values, line = insert_select(staged)
-    t = staged.temp
     casts = {"INTEGER": "cast({} as integer)", "REAL": "cast({} as real)", "TEXT": "{}"}
     for name, kind in extra_columns.items():
         raw_column = next((r for r, n in staged.extra.items() if n == name), None)
@@ -107,22 +139,21 @@ def insert(db, staged, extra_columns, unique_references=True):
     before = db.execute("select count(*) from cautions").fetchone()[0]
     if before:  # the reference alone is unique only within one release (check_references)
         db.execute("drop index if exists idx_cautions_crime_reference")
+    decided = decide_combinations(db, staged, values)
+    if decided:  # each row's decisions by its combination's number: one look-up a row, not three
+        source = f"{quote(staged.raw)} r join {decided} m on m.id = r.{quote(staged.combination)}"
+    else:  # the rows were rewritten (small_numbers.coarsen) and carry no combination's number
+        source = f"{quote(staged.raw)} r {joins(staged)}"
     sql = f"""insert into cautions ({', '.join(f'[{c}]' for c in values)})
-        select {', '.join(values.values())}
-        from {quote(staged.raw)} r
-        join {t['kind']} k on k.outcome = {column_sql(staged, 'outcome')} and k.age = {column_sql(staged, 'age_group')}
-                         and k.reason is null
-        join {t['date']} d on {' and '.join(f"d.v{i} = r.{quote(c)}" for i, c in enumerate(staged.date_columns))}
-                         and d.reason is null
-        join {t['offence']} f on f.code = {column_sql(staged, 'offence_code')}
-                       and f.description = {column_sql(staged, 'offence_description')}
-        order by {line}"""
+        select {', '.join(values.values())} from {source} order by {line}"""
     try:
         db.conn.execute(sql, [release["id"], int(release["is_sample"])])
     except sqlite3.IntegrityError as e:
         if "crime_reference" not in str(e):
             raise
         raise empty_error(staged, "crime_reference", first_empty(db, staged, "crime_reference")) from None
+    if decided:
+        db.execute(f"drop table {decided}")
     loaded.rows_loaded = db.execute("select count(*) from cautions").fetchone()[0] - before
     loaded.rows_rejected = loaded.rows_read - loaded.rows_loaded
     column = staged.headers[staged.found["crime_reference"]]
