@@ -136,8 +136,8 @@ def insert(db, staged, extra_columns, unique_references=True):
         raw_column = next((r for r, n in staged.extra.items() if n == name), None)
         cell = f"nullif(trim(r.{quote(raw_column)}, {WHITESPACE}), '')" if raw_column else "null"
         values[name] = casts[kind].format(cell) if raw_column else "null"
-    before = db.execute("select count(*) from cautions").fetchone()[0]
-    if before:  # the reference alone is unique only within one release (check_references)
+    before = db.execute("select max(id) from cautions").fetchone()[0]  # ids only grow: one INSERT a release
+    if before is not None:  # the reference alone is unique only within one release (check_references)
         db.execute("drop index if exists idx_cautions_crime_reference")
     decided = decide_combinations(db, staged, values)
     if decided:  # each row's decisions by its combination's number: one look-up a row, not three
@@ -147,14 +147,15 @@ def insert(db, staged, extra_columns, unique_references=True):
     sql = f"""insert into cautions ({', '.join(f'[{c}]' for c in values)})
         select {', '.join(values.values())} from {source} order by {line}"""
     try:
-        db.conn.execute(sql, [release["id"], int(release["is_sample"])])
+        inserted = db.conn.execute(sql, [release["id"], int(release["is_sample"])]).rowcount
     except sqlite3.IntegrityError as e:
         if "crime_reference" not in str(e):
             raise
         raise empty_error(staged, "crime_reference", first_empty(db, staged, "crime_reference")) from None
     if decided:
         db.execute(f"drop table {decided}")
-    loaded.rows_loaded = db.execute("select count(*) from cautions").fetchone()[0] - before
+    loaded.rows_loaded = inserted
+    loaded.ids = ((before or 0) + 1, (before or 0) + inserted) if inserted else (None, None)
     loaded.rows_rejected = loaded.rows_read - loaded.rows_loaded
     column = staged.headers[staged.found["crime_reference"]]
     if release.get("rows_are", "crimes") == "crimes":

@@ -57,7 +57,9 @@ def keep_raw(db, staged):
                    + f" from temp.{quote(raw)} r{joined} where r.{reason} is not null")
     else:
         db.execute(insert + ", ".join(cell.get(c, f"r.{quote(c)}") for c in columns) + f" from temp.{quote(raw)} r{joined}")
-    db.execute(f"drop table temp.{quote(raw)}")
+    # Set aside, not dropped: dropping reads every page back from the temporary file, which goes
+    # when the connection closes; renamed, so the view below is the one its name finds.
+    db.execute(f"alter table temp.{quote(raw)} rename to {quote('_read_' + raw)}")
     if joined:
         db.execute(f"drop table {combinations}")
     create_view(db, raw, cells, columns, coded, reference if by_id else None)
