@@ -37,7 +37,7 @@ def extra_column_types(db, staged):
         n = f"ltrim({t}, '-')"
         checks.append(f"max({t} != '' and ({n} glob '*[^0-9.]*' or {n} glob '*.*.*' or {n} not glob '*[0-9]*' or {n} glob '0[0-9]*'))")
         checks.append(f"max({t} != '')")
-    flags = db.execute(f"select {', '.join(checks)} from {quote(staged.raw)}").fetchone()
+    flags = db.execute(f"select {', '.join(checks)} from {quote(staged.rows)}").fetchone()  # not coded: there
     types = {}
     for i, column in enumerate(staged.extra):
         not_integer, not_real, any_value = flags[3 * i: 3 * i + 3]
@@ -110,19 +110,13 @@ def decide_combinations(db, staged, values):
     """Each distinct combination of the cells that decide a row (Tally), joined once to its decisions
     by the same joins the rows would take, in a temporary table by the combination's number; the
     decided entries of `values` then read from it (m). None when the rows carry no such number."""
-    tally = staged.tally
-    coded = [*(staged.field_columns[f] for f in tally.fields), *staged.date_columns]
-    if tally.combinations is None or len(set(coded)) < len(coded):
+    if not staged.combined:
         return None
-    combinations, decided = (f"temp.{quote(f'_{name}_{staged.raw}')}" for name in ("combined", "decided"))
-    db.execute(f"create table {combinations} (id integer primary key, {', '.join(f'{quote(c)} text' for c in coded)})")
-    db.conn.executemany(f"insert into {combinations} values ({', '.join('?' * (len(coded) + 1))})",
-                        [(i, *k) for i, k in enumerate(tally.combinations)])
+    decided = f"temp.{quote(f'_decided_{staged.raw}')}"
     names = [c for c, v in values.items() if v[:2] in ("k.", "d.", "f.")]
     db.execute(f"create table {decided} (id integer primary key, {', '.join(f'[{c}]' for c in names)})")  # no affinity
     db.execute(f"insert into {decided} select r.id, {', '.join(values[c] for c in names)} "
-               f"from {combinations} r {joins(staged)}")
-    db.execute(f"drop table {combinations}")
+               f"from {staged.combined} r {joins(staged)}")
     values.update({c: f"m.[{c}]" for c in names})
     return decided
 
@@ -141,7 +135,7 @@ def insert(db, staged, extra_columns, unique_references=True):
         db.execute("drop index if exists idx_cautions_crime_reference")
     decided = decide_combinations(db, staged, values)
     if decided:  # each row's decisions by its combination's number: one look-up a row, not three
-        source = f"{quote(staged.raw)} r join {decided} m on m.id = r.{quote(staged.combination)}"
+        source = f"{quote(staged.rows)} r join {decided} m on m.id = r.{quote(staged.combination)}"
     else:  # the rows were rewritten (small_numbers.coarsen) and carry no combination's number
         source = f"{quote(staged.raw)} r {joins(staged)}"
     sql = f"""insert into cautions ({', '.join(f'[{c}]' for c in values)})

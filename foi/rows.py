@@ -17,7 +17,7 @@ from .loaded import Loaded
 from .read import HEADER_FIX, Table
 from .row_values import decide_outcomes, decide_values
 from .fields import ROW_FIELDS, header_key, match_columns, unique_column_names
-from .staged import DateColumns, Staged, as_list, column_sql, quote
+from .staged import DateColumns, Staged, as_list, column_sql, quote, raw_table_sql
 from .tally import Progress, Tally
 
 RAW_OWN_COLUMNS = ("source_line", "rejected_reason", "combination")
@@ -76,15 +76,19 @@ def stage(db, release, source, lookup, descriptions, show_progress):
         headers = [h for i, h in enumerate(all_headers) if i not in withheld]
         found, dates = fit_header(release, display, all_headers, headers, withheld, table.header_line)
         names, (line_col, reason_col, combination_col) = unique_column_names(headers, RAW_OWN_COLUMNS)
-        raw = create_raw(db, release, names, line_col, reason_col, combination_col)
-        insert_sql = (f"insert into {quote(raw)} ({', '.join(map(quote, [*names, line_col, combination_col]))}) "
-                      f"values ({', '.join('?' * (len(names) + 2))})")  # each row's cells, its line, its combination
         tally = Tally(found, dates.columns)
+        stored = [i for i in range(len(names)) if i not in tally.at]  # the cells no decision is made from
+        if not stored or len(set(tally.at)) < len(tally.at):
+            stored = None  # every cell in the one table
+        raw, rows_table = create_raw(db, release, names, line_col, reason_col, combination_col, stored)
+        cells = names if stored is None else [names[i] for i in stored]
+        insert_sql = (f"insert into {quote(rows_table)} ({', '.join(map(quote, [*cells, line_col, combination_col]))}) "
+                      f"values ({', '.join('?' * (len(cells) + 2))})")  # each row's cells, its line, its combination
         kept = [i for i in range(len(all_headers)) if i not in withheld]
         mapped_full = {kept[j] for j in [*found.values(), *dates.columns]}
         watch = column_values.Watch(all_headers, [i for i in range(len(all_headers)) if i not in mapped_full], withheld)
         bar = Progress(release["id"], source.lines) if show_progress and source.size > 3_000_000 and source.lines else None
-        db.conn.executemany(insert_sql, tally.records(watch.rows(table.rows()), bar))
+        db.conn.executemany(insert_sql, tally.records(watch.rows(table.rows()), bar, stored))
         loaded.rows_read = tally.rows
         if bar:
             bar.done(loaded.rows_read)
@@ -102,8 +106,10 @@ def stage(db, release, source, lookup, descriptions, show_progress):
     staged = Staged(loaded, raw, line_col, reason_col, {f: names[i] for f, i in found.items()},
                     extra={names[i]: headers[i] for i in range(len(headers)) if i not in mapped},
                     headers=headers, found=found, dates=dates, date_columns=[names[i] for i in dates.columns],
-                    raw_columns=names, tally=tally, combination=combination_col)
+                    raw_columns=names, tally=tally, combination=combination_col, rows=rows_table)
     tally.finish()
+    if stored is not None:
+        combine(db, staged)
     loaded.disclosure = disclosure_rows.check_rows(db, staged, tally, watch, source.hidden, quote, notes)
     staged.kinds = decide_outcomes(db, staged, tally)
     loaded.disclosure += small_numbers.coarsen(db, staged, tally, lookup, quote, column_sql)
@@ -153,14 +159,32 @@ def fit_header(release, display, all_headers, headers, withheld, header_line):
     return found, dates
 
 
-def create_raw(db, release, names, line_col, reason_col, combination_col):
-    """Every cell as read, in a temporary table the decisions are made from; keep_raw() writes the
-    compact copy the database keeps, and the view of it named raw_<id>. Returns its name."""
+def create_raw(db, release, names, line_col, reason_col, combination_col, stored=None):
+    """Every cell as read, in temporary tables the decisions are made from: raw_<id> itself, or, with
+    `stored` (the indexes of the cells no decision is made from), a table of those cells alone, each
+    row numbering its combination of the others (Tally), which combine() puts back as the view
+    raw_<id> (a row's decided cells are a handful of values over and over: stored once, not a million
+    times). keep_raw() writes the compact copy the database keeps. Returns (raw_<id>, the rows' table)."""
     raw = "raw_" + release["id"].replace("-", "_")
-    db.execute(f"create temp table {quote(raw)} ({quote(line_col)} integer primary key, "
-               f"{''.join(f'{quote(n)} text, ' for n in names)}{quote(reason_col)} text, "
-               f"{quote(combination_col)} integer)")
-    return raw
+    rows = raw if stored is None else f"_rows_{raw}"
+    db.execute(raw_table_sql(rows, line_col, names if stored is None else [names[i] for i in stored], reason_col,
+                             combination_col))
+    return raw, rows
+
+
+def combine(db, staged):
+    """Each combination's cells in a temporary table by its number, and the view raw_<id>: every cell
+    of each raw row as read, by the same names, as one table of them would hold."""
+    coded = [staged.raw_columns[i] for i in staged.tally.at]
+    combined = f"temp.{quote('_combined_' + staged.raw)}"
+    db.execute(f"create table {combined} (id integer primary key, {', '.join(f'{quote(c)} text' for c in coded)})")
+    db.conn.executemany(f"insert into {combined} values ({', '.join('?' * (len(coded) + 1))})",
+                        [(i, *k) for i, k in enumerate(staged.tally.combinations)])
+    columns = [staged.line, *staged.raw_columns, staged.reason, staged.combination]
+    db.execute(f"create temp view {quote(staged.raw)} as select "
+               + ", ".join(f"{'c' if c in coded else 'r'}.{quote(c)} as {quote(c)}" for c in columns)
+               + f" from {quote(staged.rows)} r join {combined} c on c.id = r.{quote(staged.combination)}")
+    staged.combined = combined
 
 
 def check_rows_total(totals, loaded, display):

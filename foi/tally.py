@@ -19,13 +19,16 @@ class Tally:
         self.fields = [f for f, i in zip(self.FIELDS, at) if i is not None]  # in the key's order, then the date
         self.positions = [present.index(i) if i is not None else None for i in at]
         self.key = itemgetter(*present)  # outcome and a date column are always there: a tuple
+        self.at = present  # the key's cells, by their index in a row
         self.seen = {}
         self.numbered = True  # each row carries its combination's number (not once recount() rewrote them)
 
-    def records(self, rows, bar=None):
-        """The rows as executemany takes them: each row's cells, then its line number and the number
-        of its combination (in the order the combinations first appear)."""
+    def records(self, rows, bar=None, kept=None):
+        """The rows as executemany takes them: each row's cells (only those at the indexes `kept`,
+        when given), then its line number and the number of its combination (in the order the
+        combinations first appear)."""
         key, seen = self.key, self.seen
+        pick = None if kept is None else itemgetter(*kept) if len(kept) > 1 else lambda cells: (cells[kept[0]],)
         mark = bar.every if bar else float("inf")
         for line, cells in rows:
             k = key(cells)
@@ -36,6 +39,9 @@ class Tally:
                 counted[0] += 1
             if line > mark:
                 mark = bar.show(line, sum(v[0] for v in seen.values()))
+            if pick:
+                yield (*pick(cells), line, counted[2])
+                continue
             cells.append(line)
             cells.append(counted[2])
             yield cells
