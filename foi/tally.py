@@ -28,7 +28,8 @@ class Tally:
         when given), then its line number and the number of its combination (in the order the
         combinations first appear)."""
         key, seen = self.key, self.seen
-        pick = None if kept is None else itemgetter(*kept) if len(kept) > 1 else lambda cells: (cells[kept[0]],)
+        one = kept[0] if kept is not None and len(kept) == 1 else None  # one cell (the crime reference): no call
+        pick = itemgetter(*kept) if kept is not None and len(kept) > 1 else None
         mark = bar.every if bar else float("inf")
         for line, cells in rows:
             k = key(cells)
@@ -39,6 +40,9 @@ class Tally:
                 counted[0] += 1
             if line > mark:
                 mark = bar.show(line, sum(v[0] for v in seen.values()))
+            if one is not None:
+                yield cells[one], line, counted[2]
+                continue
             if pick:
                 yield (*pick(cells), line, counted[2])
                 continue
