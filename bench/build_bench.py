@@ -16,12 +16,14 @@ measured in the same run on the same FOI-shaped file.
         round: a change measured against the code before it in one run, and its database compared
         with ours byte for byte
 
-Each run is a fresh process; the medians are printed with the ratio to (a), peak RSS (from
-wait4, the process and its children) and the size of the database. Targets (issue 10): ours within 4x
+Each run is a fresh process; the medians are printed with the ratio to (a), the CPU seconds (user +
+sys of the process and its children: on a shared machine, steadier than the wall clock) and their
+ratio to (a)'s, peak RSS (from wait4, the process and its children) and the size of the database. Targets (issue 10): ours within 4x
 of (a) at 1M rows; ours under 200 MB peak RSS; the same database, byte for byte, run to run.
 """
 import argparse
 import json
+import resource
 import sqlite3
 import sys
 import time
@@ -82,7 +84,10 @@ def run(rows, runs, seed=common.SEED, sqlite_utils_runs=1, with_indexed=True, lo
         for name in order:
             db = work / f"{name}.db"
             db.unlink(missing_ok=True)
+            cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
             m = common.run_measured(commands[name](db), work / f"{name}_run{i + 1}.log")
+            cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the build, through its launcher
+            m["cpu_seconds"] = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
             if m["returncode"] != 0:
                 raise SystemExit(f"{name} failed (exit {m['returncode']}); see {m['log']}:\n"
                                  + Path(m["log"]).read_text()[-2000:])
@@ -90,7 +95,7 @@ def run(rows, runs, seed=common.SEED, sqlite_utils_runs=1, with_indexed=True, lo
             if name in ("ours", "before"):  # the output must be the same bytes every run
                 m["sha256"] = common.file_sha256(db)
             measured[name].append(m)
-            log(f"run {i + 1}/{runs} {name:4}: {m['seconds']:7.2f}s  peak RSS {m['peak_rss_mb']:6.0f} MB  "
+            log(f"run {i + 1}/{runs} {name:4}: {m['seconds']:7.2f}s  CPU {m['cpu_seconds']:6.2f}s  peak RSS {m['peak_rss_mb']:6.0f} MB  "
                 f"db {m['db_mb']:6.0f} MB")
             if name == "ours" and i == runs - 1:
                 sizes = db_sizes(db)
@@ -103,6 +108,7 @@ def run(rows, runs, seed=common.SEED, sqlite_utils_runs=1, with_indexed=True, lo
             continue
         summary[name] = {"runs": len(ms), "seconds": median(m["seconds"] for m in ms),
                          "seconds_all": [round(m["seconds"], 3) for m in ms],
+                         "cpu_seconds": median(m["cpu_seconds"] for m in ms),
                          "peak_rss_mb": max(m["peak_rss_mb"] for m in ms),
                          "db_mb": median(m["db_mb"] for m in ms)}
     shas = {m["sha256"] for m in measured["ours"]}
@@ -116,6 +122,7 @@ def run(rows, runs, seed=common.SEED, sqlite_utils_runs=1, with_indexed=True, lo
     base = summary["a"]["seconds"]
     for s in summary.values():
         s["ratio_to_a"] = s["seconds"] / base
+        s["cpu_ratio_to_a"] = s["cpu_seconds"] / summary["a"]["cpu_seconds"]
     ours_log = Path(measured["ours"][-1]["log"]).read_text(errors="replace")
     result = {"rows": rows, "seed": seed, "runs": runs, "release_mb": common.mb(release.stat().st_size),
               "db_sizes_mib": sizes,
@@ -166,11 +173,13 @@ def rows_of(result):
             target = (f"<= {TARGET_RATIO:g}x of (a): {ratio_ok}; "
                       f"< {TARGET_RSS_MB} MB RSS: {rss_ok}")
         out.append([LABELS[name], x["runs"], fmt(x["seconds"]), fmt(x["ratio_to_a"], ".2f") + "x",
+                    fmt(x.get("cpu_seconds")), fmt(x.get("cpu_ratio_to_a"), ".2f") + "x",
                     fmt(x["peak_rss_mb"], ".0f"), fmt(x["db_mb"], ".0f"), target])
     return out
 
 
-HEADERS = ["loader", "runs", "median s", "ratio to (a)", "peak RSS MB", "db MB", "target"]
+HEADERS = ["loader", "runs", "median s", "ratio to (a)", "median CPU s", "CPU ratio", "peak RSS MB", "db MB",
+           "target"]
 
 
 def text_report(result):
@@ -190,7 +199,10 @@ def markdown_report(result):
         "",
         common.markdown_table(HEADERS, rows_of(result)),
         "",
-        f"All runs of build.py: {', '.join(f'{x:.2f}s' for x in s['seconds_all'])}.",
+        f"All runs of build.py: {', '.join(f'{x:.2f}s' for x in s['seconds_all'])}."
+        + (f" Of --before's: {', '.join(f'{x:.2f}s' for x in result['summary']['before']['seconds_all'])}"
+           f" ({'the same database' if result['summary']['before']['same_bytes_as_ours'] else 'NOT the same database'})."
+           if "before" in result["summary"] else ""),
         "",
         size_report(result),
     ])

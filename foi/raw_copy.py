@@ -54,8 +54,9 @@ def keep_raw(db, staged):
                                       .get(c, f"r.{quote(c)}") for c in columns)
                    + f" from main.cautions k join {rows} r on r.{quote(line)} = k.source_line{joined} "
                    f"where k.id > {last_id - loaded.rows_loaded} order by k.id")
-        db.execute(insert + ", ".join(cell.get(c, f"r.{quote(c)}") for c in columns)
-                   + f" from {rows} r{joined} where r.{reason} is not null")
+        if kept < loaded.rows_read:  # the rejected rows, when there are any
+            db.execute(insert + ", ".join(cell.get(c, f"r.{quote(c)}") for c in columns)
+                       + f" from {rows} r{joined} where r.{reason} is not null")
     else:
         db.execute(insert + ", ".join(cell.get(c, f"r.{quote(c)}") for c in columns) + f" from {rows} r{joined}")
     set_aside(db, staged)
