@@ -10,6 +10,7 @@ Each distinct value is cleaned once, and rows go to SQLite without per-cell Pyth
 A problem stops the build at the release's first line that has it (file, line, column, what to do).
 """
 import re
+from itertools import chain, islice
 
 from . import clean, column_values, disclosure_rows, small_numbers
 from .errors import ReleaseError
@@ -82,13 +83,12 @@ def stage(db, release, source, lookup, descriptions, show_progress):
             stored = None  # every cell in the one table
         raw, rows_table = create_raw(db, release, names, line_col, reason_col, combination_col, stored)
         cells = names if stored is None else [names[i] for i in stored]
-        insert_sql = (f"insert into {quote(rows_table)} ({', '.join(map(quote, [*cells, line_col, combination_col]))}) "
-                      f"values ({', '.join('?' * (len(cells) + 2))})")  # each row's cells, its line, its combination
         kept = [i for i in range(len(all_headers)) if i not in withheld]
         mapped_full = {kept[j] for j in [*found.values(), *dates.columns]}
         watch = column_values.Watch(all_headers, [i for i in range(len(all_headers)) if i not in mapped_full], withheld)
         bar = Progress(release["id"], source.lines) if show_progress and source.size > 3_000_000 and source.lines else None
-        db.conn.executemany(insert_sql, tally.records(watch.rows(table.rows()), bar, stored))
+        insert_many(db, rows_table, [*cells, line_col, combination_col],  # each row's cells, line, combination
+                    tally.records(watch.rows(table.rows()), bar, stored))
         loaded.rows_read = tally.rows
         if bar:
             bar.done(loaded.rows_read)
@@ -115,6 +115,30 @@ def stage(db, release, source, lookup, descriptions, show_progress):
     loaded.disclosure += small_numbers.coarsen(db, staged, tally, lookup, quote, column_sql)
     decide_values(db, staged, tally, lookup, descriptions)
     return staged
+
+
+BATCH_ROWS = 100  # rows a statement: one INSERT of 100 rows costs SQLite less than 100 INSERTs of one
+
+
+def insert_many(db, table, columns, records):
+    """`records` (each a row's values for `columns`) into `table`, in their order, BATCH_ROWS to a
+    statement, and the last, shorter batch in one of its own."""
+    width = len(columns)
+    per = max(1, min(BATCH_ROWS, 30_000 // width))  # under SQLite's limit of 32,766 values a statement
+    sql = f"insert into {quote(table)} ({', '.join(map(quote, columns))}) values "
+    one = f"({', '.join('?' * width)})"
+    records, last = iter(records), []
+
+    def batches():
+        while True:
+            values = list(chain.from_iterable(islice(records, per)))
+            if len(values) < per * width:
+                last.append(values)
+                return
+            yield values
+    db.conn.executemany(sql + ", ".join([one] * per), batches())
+    if last and last[0]:
+        db.conn.execute(sql + ", ".join([one] * (len(last[0]) // width)), last[0])
 
 
 def header_test(mapping):
