@@ -19,6 +19,7 @@ database is left exactly as it was.
 """
 import argparse
 import contextlib
+import gc
 import hashlib
 import json
 import os
@@ -362,4 +363,5 @@ def print_summary(summary, output):
 
 
 if __name__ == "__main__":
+    gc.freeze()  # what the imports made lives to the end: no collection walks it again while rows stream
     sys.exit(main())

@@ -115,7 +115,7 @@ def decide_combinations(db, staged, values):
     decided = f"temp.{quote(f'_decided_{staged.raw}')}"
     names = [c for c, v in values.items() if v[:2] in ("k.", "d.", "f.")]
     db.execute(f"create table {decided} (id integer primary key, {', '.join(f'[{c}]' for c in names)})")  # no affinity
-    db.execute(f"insert into {decided} select r.id, {', '.join(values[c] for c in names)} "
+    db.execute(f"insert into {decided} select r.{quote(staged.combination)}, {', '.join(values[c] for c in names)} "
                f"from {staged.combined} r {joins(staged)}")
     values.update({c: f"m.[{c}]" for c in names})
     return decided

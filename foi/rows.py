@@ -201,13 +201,14 @@ def combine(db, staged):
     of each raw row as read, by the same names, as one table of them would hold."""
     coded = [staged.raw_columns[i] for i in staged.tally.at]
     combined = f"temp.{quote('_combined_' + staged.raw)}"
-    db.execute(f"create table {combined} (id integer primary key, {', '.join(f'{quote(c)} text' for c in coded)})")
-    db.conn.executemany(f"insert into {combined} values ({', '.join('?' * (len(coded) + 1))})",
-                        [(i, *k) for i, k in enumerate(staged.tally.combinations)])
+    number = quote(staged.combination)  # its number, by a name no header has
+    db.execute(f"create table {combined} ({number} integer primary key, {', '.join(f'{quote(c)} text' for c in coded)})")
+    insert_many(db, "_combined_" + staged.raw, [staged.combination, *coded],
+                ((i, *k) for i, k in enumerate(staged.tally.combinations)))
     columns = [staged.line, *staged.raw_columns, staged.reason, staged.combination]
     db.execute(f"create temp view {quote(staged.raw)} as select "
                + ", ".join(f"{'c' if c in coded else 'r'}.{quote(c)} as {quote(c)}" for c in columns)
-               + f" from {quote(staged.rows)} r join {combined} c on c.id = r.{quote(staged.combination)}")
+               + f" from {quote(staged.rows)} r join {combined} c on c.{number} = r.{number}")
     staged.combined = combined
 
 

@@ -123,7 +123,7 @@ def update_rows(db, staged, assignment, sources, where):
     rows' own table with each row's combination as `r` (it holds the cells `where` reads)."""
     if staged.combined:
         db.execute(f"update {quote(staged.rows)} as n set {assignment} from {staged.combined} r, {sources} "
-                   f"where r.id = n.{quote(staged.combination)} and {where}")
+                   f"where r.{quote(staged.combination)} = n.{quote(staged.combination)} and {where}")
     else:
         db.execute(f"update {quote(staged.raw)} as r set {assignment} from {sources} where {where}")
 

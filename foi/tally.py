@@ -57,15 +57,18 @@ class Tally:
         self.kinds, self.dates, self.offences, self.joint = dict(kinds or {}), {}, {}, {}
         # each combination by the number its rows carry; none once the rows were rewritten (coarsened)
         self.combinations = list(self.seen) if self.numbered else None
-        for k, (n, line, *_) in self.seen.items():
-            o, a, c, s = (k[p] if p is not None else "" for p in positions)
-            d = tuple(k[p] for p in parts)
-            ki = self.kinds.setdefault((o, a), len(self.kinds))
-            di = self.dates.setdefault(d, len(self.dates))
-            oi = self.offences.setdefault((c, s), len(self.offences))
-            counted = self.joint.get((ki, di, oi))
+        pad = [p if p is not None else -1 for p in positions]  # a field the release lacks: "", last in k + ("",)
+        kind_of, offence_of = itemgetter(pad[0], pad[1]), itemgetter(pad[2], pad[3])
+        date_of = itemgetter(*parts) if len(parts) > 1 else (lambda k, p=parts[0]: (k[p],)) if parts else lambda k: ()
+        kinds, dates, offences, joint = self.kinds, self.dates, self.offences, self.joint
+        for k, seen in self.seen.items():
+            n, line, padded = seen[0], seen[1], k + ("",)
+            ki = kinds.setdefault(kind_of(padded), len(kinds))
+            di = dates.setdefault(date_of(k), len(dates))
+            oi = offences.setdefault(offence_of(padded), len(offences))
+            counted = joint.get((ki, di, oi))
             if counted is None:
-                self.joint[ki, di, oi] = [n, line]
+                joint[ki, di, oi] = [n, line]
             else:
                 counted[0] += n
                 counted[1] = min(counted[1], line)
