@@ -107,9 +107,10 @@ def joins(staged):
 
 
 def decide_combinations(db, staged, values):
-    """Each distinct combination of the cells that decide a row (Tally), joined once to its decisions
-    by the same joins the rows would take, in a temporary table by the combination's number; the
-    decided entries of `values` then read from it (m). None when the rows carry no such number."""
+    """Each distinct combination of the cells that decide a row (Tally; rows.combine's table), joined
+    once to its decisions by the same joins the rows would take, in a temporary table by the
+    combination's number; the decided entries of `values` then read from it (m). None when the raw
+    rows are one table of every cell (rewritten by small_numbers.coarsen): they are joined as they are."""
     if not staged.combined:
         return None
     decided = f"temp.{quote(f'_decided_{staged.raw}')}"

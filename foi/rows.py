@@ -1,12 +1,16 @@
 """A row-level release (kind: rows): one row per crime, into `cautions`.
 
 Each distinct value is cleaned once, and rows go to SQLite without per-cell Python:
-1. stage(): every original cell into raw_<release> with executemany, straight from the CSV parser;
-   then the distinct outcome values, dates and (code, description) pairs are read from SQLite,
-   each cleaned once in Python, and the decisions written to small tables (`outcome_values`,
-   `date_values`, `offence_matches`) that the site publishes;
-2. insert(): `cautions` gets the release in one INSERT ... SELECT, the raw rows joined to those
-   decisions. Columns the manifest does not map come along as columns of their own.
+1. stage(): every original cell to SQLite, straight from the CSV parser, 100 rows to an INSERT:
+   the cells no decision is made from (the crime reference, columns kept as given) in a temporary
+   table, each row with its line and the number of its combination of the cells that decide it
+   (outcome, age group, offence code and description, date: counted as the rows stream, Tally),
+   each combination's cells once in another, and the view raw_<release> reading both as one table;
+   then the distinct outcome values, dates and (code, description) pairs are each cleaned once in
+   Python, and the decisions written to small tables (`outcome_values`, `date_values`,
+   `offence_matches`) that the site publishes;
+2. insert(): `cautions` gets the release in one INSERT ... SELECT, each raw row joined to its
+   combination's decisions. Columns the manifest does not map come along as columns of their own.
 A problem stops the build at the release's first line that has it (file, line, column, what to do).
 """
 import re
