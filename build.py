@@ -19,6 +19,7 @@ database is left exactly as it was.
 """
 import argparse
 import contextlib
+import gc
 import hashlib
 import json
 import os
@@ -143,7 +144,7 @@ def build(manifest_path, output, metadata_path, show_progress=False, strict=Fals
         db["releases"].insert_all([release.releases_row() for release in loaded])
         db["releases"].insert_all([replies.releases_row_without_file(r, RELEASES_COLUMNS)  # refusals, non-replies
                                    for r in manifest["releases"] if r.get("status") in replies.NO_FILE])
-        replies.write_story_releases(db, story)
+        replies.write_story_releases(db, story, loaded)
         db["disclosure"].insert_all([f.row(release.release["id"]) for release in loaded for f in release.disclosure])
         finish(db, headline_queries, loaded, descriptions, metadata_path)
         requests = replies.write(db, manifest_path, manifest)
@@ -362,4 +363,5 @@ def print_summary(summary, output):
 
 
 if __name__ == "__main__":
+    gc.freeze()  # what the imports made lives to the end: no collection walks it again while rows stream
     sys.exit(main())

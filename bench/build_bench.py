@@ -3,6 +3,7 @@ measured in the same run on the same FOI-shaped file.
 
     python bench/build_bench.py                  # 1,000,000 rows, 3 runs
     python bench/build_bench.py --rows 10000000 --runs 1 --skip-sqlite-utils
+    python bench/build_bench.py --runs 3 --before /work/main   # ...and another checkout's build.py, interleaved
 
   ours  build.py --quiet (validation, cleaning, raw table, indexes, full-text search, views,
         headline check, vacuum)
@@ -11,13 +12,18 @@ measured in the same run on the same FOI-shaped file.
         how much of ours is SQL any indexed, searchable load must run)
   (b)   sqlite-utils insert <db> t <csv> --csv (the file without its title row); run once
         unless --sqlite-utils-runs says otherwise
+  before  with --before DIR: DIR's build.py (its own foi/ and metadata.yml), run after ours in each
+        round: a change measured against the code before it in one run, and its database compared
+        with ours byte for byte
 
-Each run is a fresh process; the medians are printed with the ratio to (a), peak RSS (from
-wait4, the process and its children) and the size of the database. Targets (issue 10): ours within 4x
+Each run is a fresh process; the medians are printed with the ratio to (a), the CPU seconds (user +
+sys of the process and its children: on a shared machine, steadier than the wall clock) and their
+ratio to (a)'s, peak RSS (from wait4, the process and its children) and the size of the database. Targets (issue 10): ours within 4x
 of (a) at 1M rows; ours under 200 MB peak RSS; the same database, byte for byte, run to run.
 """
 import argparse
 import json
+import resource
 import sqlite3
 import sys
 import time
@@ -41,15 +47,16 @@ def main(argv=None):
     parser.add_argument("--sqlite-utils-runs", type=int, default=1,
                         help="runs of (b), which is slow (default 1)")
     parser.add_argument("--skip-indexed", action="store_true", help="do not time (a+)")
+    parser.add_argument("--before", type=Path, help="also time this checkout's build.py, interleaved with ours")
     args = parser.parse_args(argv)
     result = run(args.rows, args.runs, args.seed, None if args.skip_sqlite_utils else args.sqlite_utils_runs,
-                 with_indexed=not args.skip_indexed)
+                 with_indexed=not args.skip_indexed, before=args.before)
     print()
     print(text_report(result))
     return result
 
 
-def run(rows, runs, seed=common.SEED, sqlite_utils_runs=1, with_indexed=True, log=print):
+def run(rows, runs, seed=common.SEED, sqlite_utils_runs=1, with_indexed=True, log=print, before=None):
     common.OUT.mkdir(parents=True, exist_ok=True)
     release, header_first, manifest = common.write_release(rows, seed, log)
     work = common.OUT / f"build_bench_{rows}"
@@ -66,22 +73,29 @@ def run(rows, runs, seed=common.SEED, sqlite_utils_runs=1, with_indexed=True, lo
                           str(db)],
         "b": lambda db: [sqlite_utils, "insert", str(db), "t", str(header_first), "--csv"],
     }
+    if before:
+        before = Path(before).resolve()
+        commands["before"] = lambda db: [str(common.PYTHON), str(before / "build.py"), "--quiet", "--manifest",
+                                         str(manifest), "--output", str(db), "--metadata", str(before / "metadata.yml")]
     measured = {name: [] for name in commands}
     for i in range(runs):
-        order = ["ours", "a"] + (["a+"] if with_indexed else []) + (
+        order = ["ours"] + (["before"] if before else []) + ["a"] + (["a+"] if with_indexed else []) + (
             ["b"] if sqlite_utils_runs and i < sqlite_utils_runs else [])
         for name in order:
             db = work / f"{name}.db"
             db.unlink(missing_ok=True)
+            cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
             m = common.run_measured(commands[name](db), work / f"{name}_run{i + 1}.log")
+            cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the build, through its launcher
+            m["cpu_seconds"] = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
             if m["returncode"] != 0:
                 raise SystemExit(f"{name} failed (exit {m['returncode']}); see {m['log']}:\n"
                                  + Path(m["log"]).read_text()[-2000:])
             m["db_mb"] = common.mb(db.stat().st_size)
-            if name == "ours":  # the output must be the same bytes every run
+            if name in ("ours", "before"):  # the output must be the same bytes every run
                 m["sha256"] = common.file_sha256(db)
             measured[name].append(m)
-            log(f"run {i + 1}/{runs} {name:4}: {m['seconds']:7.2f}s  peak RSS {m['peak_rss_mb']:6.0f} MB  "
+            log(f"run {i + 1}/{runs} {name:4}: {m['seconds']:7.2f}s  CPU {m['cpu_seconds']:6.2f}s  peak RSS {m['peak_rss_mb']:6.0f} MB  "
                 f"db {m['db_mb']:6.0f} MB")
             if name == "ours" and i == runs - 1:
                 sizes = db_sizes(db)
@@ -94,15 +108,21 @@ def run(rows, runs, seed=common.SEED, sqlite_utils_runs=1, with_indexed=True, lo
             continue
         summary[name] = {"runs": len(ms), "seconds": median(m["seconds"] for m in ms),
                          "seconds_all": [round(m["seconds"], 3) for m in ms],
+                         "cpu_seconds": median(m["cpu_seconds"] for m in ms),
                          "peak_rss_mb": max(m["peak_rss_mb"] for m in ms),
                          "db_mb": median(m["db_mb"] for m in ms)}
     shas = {m["sha256"] for m in measured["ours"]}
+    if before:
+        same = {m["sha256"] for m in measured["before"]} == shas
+        summary["before"]["same_bytes_as_ours"] = same
+        log(f"before ({before}): {'the same database as ours' if same else 'NOT the same database as ours'}")
     summary["ours"]["byte_identical_runs"] = len(shas) == 1
     log(f"ours: {len(measured['ours'])} run(s), {'the same database byte for byte' if len(shas) == 1 else 'DIFFERENT databases'}"
         f" (sha256 {sorted(shas)[0][:16]}...)")
     base = summary["a"]["seconds"]
     for s in summary.values():
         s["ratio_to_a"] = s["seconds"] / base
+        s["cpu_ratio_to_a"] = s["cpu_seconds"] / summary["a"]["cpu_seconds"]
     ours_log = Path(measured["ours"][-1]["log"]).read_text(errors="replace")
     result = {"rows": rows, "seed": seed, "runs": runs, "release_mb": common.mb(release.stat().st_size),
               "db_sizes_mib": sizes,
@@ -135,14 +155,14 @@ def size_report(result):
                                                                           fmt(rest, ".1f")]]) + "\n")
 
 
-LABELS = {"ours": "ours: build.py", "a": "(a) csv + sqlite3 executemany",
+LABELS = {"ours": "ours: build.py", "before": "before: --before's build.py", "a": "(a) csv + sqlite3 executemany",
           "a+": "(a+) (a) + 7 indexes + FTS5, as finish()", "b": "(b) sqlite-utils insert --csv"}
 
 
 def rows_of(result):
     s = result["summary"]
     out = []
-    for name in ("ours", "a", "a+", "b"):
+    for name in ("ours", "before", "a", "a+", "b"):
         if name not in s:
             continue
         x = s[name]
@@ -153,11 +173,13 @@ def rows_of(result):
             target = (f"<= {TARGET_RATIO:g}x of (a): {ratio_ok}; "
                       f"< {TARGET_RSS_MB} MB RSS: {rss_ok}")
         out.append([LABELS[name], x["runs"], fmt(x["seconds"]), fmt(x["ratio_to_a"], ".2f") + "x",
+                    fmt(x.get("cpu_seconds")), fmt(x.get("cpu_ratio_to_a"), ".2f") + "x",
                     fmt(x["peak_rss_mb"], ".0f"), fmt(x["db_mb"], ".0f"), target])
     return out
 
 
-HEADERS = ["loader", "runs", "median s", "ratio to (a)", "peak RSS MB", "db MB", "target"]
+HEADERS = ["loader", "runs", "median s", "ratio to (a)", "median CPU s", "CPU ratio", "peak RSS MB", "db MB",
+           "target"]
 
 
 def text_report(result):
@@ -177,7 +199,10 @@ def markdown_report(result):
         "",
         common.markdown_table(HEADERS, rows_of(result)),
         "",
-        f"All runs of build.py: {', '.join(f'{x:.2f}s' for x in s['seconds_all'])}.",
+        f"All runs of build.py: {', '.join(f'{x:.2f}s' for x in s['seconds_all'])}."
+        + (f" Of --before's: {', '.join(f'{x:.2f}s' for x in result['summary']['before']['seconds_all'])}"
+           f" ({'the same database' if result['summary']['before']['same_bytes_as_ours'] else 'NOT the same database'})."
+           if "before" in result["summary"] else ""),
         "",
         size_report(result),
     ])

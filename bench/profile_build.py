@@ -51,12 +51,15 @@ def main(argv=None):
     rows = build.rows
     rows.stage = timed("rows.stage (read the CSV into the raw table, decide each distinct value)", rows.stage)
     rows.decide_outcomes = timed("  of which the outcome values", rows.decide_outcomes)
-    rows.decide_values = timed("  of which dates and offences (one GROUP BY over the raw rows)", rows.decide_values)
+    rows.decide_values = timed("  of which dates and offences (each distinct one, from the combinations)",
+                               rows.decide_values)
+    rows.combine = timed("  of which the combinations' table and the view raw_<id>", rows.combine)
     table = build.cautions_table
     table.plan_extra_columns = timed("cautions_table.plan_extra_columns (type the unmapped columns)",
                                      table.plan_extra_columns)
     table.insert = timed("cautions_table.insert (cautions by one INSERT ... SELECT)", table.insert)
     table.check_references = timed("  of which the unique index on crime references", table.check_references)
+    table.keep_raw = timed("  of which the raw copy (raw_<id>_cells)", table.keep_raw)
     build.finish = timed("finish (indexes, FTS, summary, views, analyze)", build.finish)
     build.write_monthly_cautions = timed("  finish: the monthly summary", build.write_monthly_cautions)
     build.headline.check = timed("figures.check (every headline query)", build.headline.check)

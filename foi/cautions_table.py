@@ -37,7 +37,7 @@ def extra_column_types(db, staged):
         n = f"ltrim({t}, '-')"
         checks.append(f"max({t} != '' and ({n} glob '*[^0-9.]*' or {n} glob '*.*.*' or {n} not glob '*[0-9]*' or {n} glob '0[0-9]*'))")
         checks.append(f"max({t} != '')")
-    flags = db.execute(f"select {', '.join(checks)} from {quote(staged.raw)}").fetchone()
+    flags = db.execute(f"select {', '.join(checks)} from {quote(staged.rows)}").fetchone()  # not coded: there
     types = {}
     for i, column in enumerate(staged.extra):
         not_integer, not_real, any_value = flags[3 * i: 3 * i + 3]
@@ -94,36 +94,63 @@ def insert_select(staged):
     return values, line
 
 
+def joins(staged):
+    """The raw rows (r) joined to their decisions: the kind (k), the date (d) and the offence (f);
+    a row that is not a caution, or is dated outside the period, has no match."""
+    t = staged.temp
+    return f"""join {t['kind']} k on k.outcome = {column_sql(staged, 'outcome')} and k.age = {column_sql(staged, 'age_group')}
+                         and k.reason is null
+        join {t['date']} d on {' and '.join(f"d.v{i} = r.{quote(c)}" for i, c in enumerate(staged.date_columns))}
+                         and d.reason is null
+        join {t['offence']} f on f.code = {column_sql(staged, 'offence_code')}
+                       and f.description = {column_sql(staged, 'offence_description')}"""
+
+
+def decide_combinations(db, staged, values):
+    """Each distinct combination of the cells that decide a row (Tally; rows.combine's table), joined
+    once to its decisions by the same joins the rows would take, in a temporary table by the
+    combination's number; the decided entries of `values` then read from it (m). None when the raw
+    rows are one table of every cell (rewritten by small_numbers.coarsen): they are joined as they are."""
+    if not staged.combined:
+        return None
+    decided = f"temp.{quote(f'_decided_{staged.raw}')}"
+    names = [c for c, v in values.items() if v[:2] in ("k.", "d.", "f.")]
+    db.execute(f"create table {decided} (id integer primary key, {', '.join(f'[{c}]' for c in names)})")  # no affinity
+    db.execute(f"insert into {decided} select r.{quote(staged.combination)}, {', '.join(values[c] for c in names)} "
+               f"from {staged.combined} r {joins(staged)}")
+    values.update({c: f"m.[{c}]" for c in names})
+    return decided
+
+
 def insert(db, staged, extra_columns, unique_references=True):
     """The release's cautions, in one INSERT ... SELECT over its raw rows and its decisions."""
     loaded, release = staged.loaded, staged.loaded.release
     values, line = insert_select(staged)
-    t = staged.temp
     casts = {"INTEGER": "cast({} as integer)", "REAL": "cast({} as real)", "TEXT": "{}"}
     for name, kind in extra_columns.items():
         raw_column = next((r for r, n in staged.extra.items() if n == name), None)
         cell = f"nullif(trim(r.{quote(raw_column)}, {WHITESPACE}), '')" if raw_column else "null"
         values[name] = casts[kind].format(cell) if raw_column else "null"
-    before = db.execute("select count(*) from cautions").fetchone()[0]
-    if before:  # the reference alone is unique only within one release (check_references)
+    before = db.execute("select max(id) from cautions").fetchone()[0]  # ids only grow: one INSERT a release
+    if before is not None:  # the reference alone is unique only within one release (check_references)
         db.execute("drop index if exists idx_cautions_crime_reference")
+    decided = decide_combinations(db, staged, values)
+    if decided:  # each row's decisions by its combination's number: one look-up a row, not three
+        source = f"{quote(staged.rows)} r join {decided} m on m.id = r.{quote(staged.combination)}"
+    else:  # the rows were rewritten (small_numbers.coarsen) and carry no combination's number
+        source = f"{quote(staged.raw)} r {joins(staged)}"
     sql = f"""insert into cautions ({', '.join(f'[{c}]' for c in values)})
-        select {', '.join(values.values())}
-        from {quote(staged.raw)} r
-        join {t['kind']} k on k.outcome = {column_sql(staged, 'outcome')} and k.age = {column_sql(staged, 'age_group')}
-                         and k.reason is null
-        join {t['date']} d on {' and '.join(f"d.v{i} = r.{quote(c)}" for i, c in enumerate(staged.date_columns))}
-                         and d.reason is null
-        join {t['offence']} f on f.code = {column_sql(staged, 'offence_code')}
-                       and f.description = {column_sql(staged, 'offence_description')}
-        order by {line}"""
+        select {', '.join(values.values())} from {source} order by {line}"""
     try:
-        db.conn.execute(sql, [release["id"], int(release["is_sample"])])
+        inserted = db.conn.execute(sql, [release["id"], int(release["is_sample"])]).rowcount
     except sqlite3.IntegrityError as e:
         if "crime_reference" not in str(e):
             raise
         raise empty_error(staged, "crime_reference", first_empty(db, staged, "crime_reference")) from None
-    loaded.rows_loaded = db.execute("select count(*) from cautions").fetchone()[0] - before
+    if decided:
+        db.execute(f"drop table {decided}")
+    loaded.rows_loaded = inserted
+    loaded.ids = ((before or 0) + 1, (before or 0) + inserted) if inserted else (None, None)
     loaded.rows_rejected = loaded.rows_read - loaded.rows_loaded
     column = staged.headers[staged.found["crime_reference"]]
     if release.get("rows_are", "crimes") == "crimes":

@@ -19,7 +19,8 @@ def check_rows(db, staged, tally, watch, hidden, quote, table_notes=()):
     names = [d[0] for d in db.execute(f"select * from {raw} limit 0").description  # a temporary table
              if d[0] not in (staged.line, staged.reason, staged.combination)]
     findings = []
-    first_line, last_line = db.execute(f"select min({line}), max({line}) from {raw}").fetchone()
+    first_line, last_line = db.execute(  # from the rows' own table: no join to read, the ends of its key
+        f"select min({line}), max({line}) from {quote(staged.rows or staged.raw)}").fetchone()
 
     def counted_in_raw(column):
         def counted(values):

@@ -34,6 +34,7 @@ class Loaded:
     earliest_date: str | None = None                           # of the rows loaded (a month or year start
     latest_date: str | None = None                             # where the release gives no day)
     rows_outside_period: int = 0                               # excluded by `outside_period: exclude`
+    ids: tuple = (None, None)                                  # its first and last id in cautions
     disclosure: list = field(default_factory=list)             # disclosure.Finding, each decided
 
     @property

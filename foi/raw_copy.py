@@ -36,7 +36,8 @@ def keep_raw(db, staged):
     # names its raw row (source_line), and they are the raw rows with no rejected reason, when the
     # counts agree (every row loaded has none).
     last_id = db.execute("select max(id) from cautions").fetchone()[0] or 0
-    kept = db.execute(f"select count(*) from temp.{quote(raw)} where {reason} is null").fetchone()[0]
+    rows = f"temp.{quote(staged.rows)}"  # the raw rows: every cell, or (with staged.combined) those not coded
+    kept = db.execute(f"select count(*) from {rows} where {reason} is null").fetchone()[0]
     by_id = kept == loaded.rows_loaded
     cell = {c: f"(select id from raw_values where value = r.{quote(c)})" for c in coded}
     joined = ""
@@ -58,16 +59,28 @@ def keep_raw(db, staged):
         r = f"r.{quote(reference)}"
         db.execute(insert + ", ".join({**cell, reference: f"case when {r} = k.crime_reference then k.id else {r} end"}
                                       .get(c, f"r.{quote(c)}") for c in columns)
-                   + f" from main.cautions k join temp.{quote(raw)} r on r.{quote(line)} = k.source_line{joined} "
+                   + f" from main.cautions k join {rows} r on r.{quote(line)} = k.source_line{joined} "
                    f"where k.id > {last_id - loaded.rows_loaded} order by k.id")
-        db.execute(insert + ", ".join(cell.get(c, f"r.{quote(c)}") for c in columns)
-                   + f" from temp.{quote(raw)} r{joined} where r.{reason} is not null")
+        if kept < loaded.rows_read:  # the rejected rows, when there are any
+            db.execute(insert + ", ".join(cell.get(c, f"r.{quote(c)}") for c in columns)
+                       + f" from {rows} r{joined} where r.{reason} is not null")
     else:
-        db.execute(insert + ", ".join(cell.get(c, f"r.{quote(c)}") for c in columns) + f" from temp.{quote(raw)} r{joined}")
-    db.execute(f"drop table temp.{quote(raw)}")
+        db.execute(insert + ", ".join(cell.get(c, f"r.{quote(c)}") for c in columns) + f" from {rows} r{joined}")
+    set_aside(db, staged)
     if joined:
         db.execute(f"drop table {combinations}")
     create_view(db, raw, cells, columns, coded, reference if by_id else None)
+
+
+def set_aside(db, staged):
+    """The raw rows, once copied, set aside so that raw_<id> finds the view keep_raw() makes, not
+    them; not dropped: dropping reads every page back from the temporary file, which goes when the
+    connection closes."""
+    if staged.combined:
+        db.execute(f"drop view temp.{quote(staged.raw)}")
+        db.execute(f"drop table {staged.combined}")
+    else:
+        db.execute(f"alter table temp.{quote(staged.raw)} rename to {quote('_read_' + staged.raw)}")
 
 
 def number_values(db, tally):

@@ -135,9 +135,9 @@ def _endings(chunk, lf, cr):
     found = set()
     if crlf:
         found.add("CRLF")
-    if chunk.count(b"\n") > crlf:
+    if lf > crlf:  # counted once, by sniff()
         found.add("LF")
-    if chunk.count(b"\r") > crlf:
+    if cr > crlf:
         found.add("CR")
     return found
 

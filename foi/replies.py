@@ -242,17 +242,18 @@ def story_release_ids(headline_queries, releases):
             or sorted(rows))
 
 
-def write_story_releases(db, ids):
+def write_story_releases(db, ids, loaded):
     """The table story_releases: each story release with the first and last id of its crimes in
-    `cautions`. build.py loads them last, one after another, so together they are one run of ids
-    (checked here): the story's queries read cautions.id between the smallest and the largest."""
+    `cautions` (as cautions_table.insert() gave them out: one INSERT a release, ids only growing).
+    build.py loads them last, one after another, so together they are one run of ids (checked
+    here): the story's queries read cautions.id between the smallest and the largest."""
     db["story_releases"].create(TABLES["story_releases"].types, pk="release_id")
+    ranges = {r.release["id"]: r.ids for r in loaded if r.table == "cautions"}
     found = []
     for release_id in ids:
-        first, last, n = db.execute("select min(id), max(id), count(*) from cautions where release_id = ?",
-                                    [release_id]).fetchone()
+        first, last = ranges.get(release_id, (None, None))
         db["story_releases"].insert({"release_id": release_id, "first_id": first, "last_id": last})
-        found.append((first, last, n))
+        found.append((first, last, last - first + 1 if first is not None else 0))
     ranges = [(first, last, n) for first, last, n in found if n]
     if ranges and max(r[1] for r in ranges) - min(r[0] for r in ranges) + 1 != sum(r[2] for r in ranges):
         raise RuntimeError("the story's crimes are not one run of ids in cautions")

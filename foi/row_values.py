@@ -8,7 +8,7 @@ from . import clean, outcomes
 from .errors import ReleaseError
 from .manifest import declared_offences
 from .row_dates import Bounds, ReadDate, check_dates, read_date
-from .staged import Kind, Values, column_sql, quote
+from .staged import Kind, Values, column_sql, quote, update_rows
 from .tally import Tally
 
 
@@ -87,9 +87,9 @@ def store_kinds(db, staged, kinds):
     db.conn.executemany(f"insert into {t['kind']} values (?, ?, ?, ?, ?, ?, ?, ?)",
                         [(*k[:7], k.outcome.strip()) for k in kinds])
     if any(k.reason for k in kinds):
-        db.execute(f"update {quote(staged.raw)} as r set {quote(staged.reason)} = k.reason from {t['kind']} k "
-                   f"where k.outcome = {column_sql(staged, 'outcome')} and k.age = {column_sql(staged, 'age_group')} "
-                   "and k.reason is not null")
+        update_rows(db, staged, f"{quote(staged.reason)} = k.reason", f"{t['kind']} k",
+                    f"k.outcome = {column_sql(staged, 'outcome')} and k.age = {column_sql(staged, 'age_group')} "
+                    "and k.reason is not null")
 
 
 def decide_values(db, staged, tally, lookup, descriptions):
@@ -202,5 +202,5 @@ def publish_decisions(db, staged, values, lookup, descriptions):
          descriptions.get(m.description) if m.description else None, lookup.group(m.code)) for oi, m in matches.items()])
     if loaded.rows_outside_period:
         on = " and ".join(f"d.{v} = r.{quote(c)}" for v, c in zip(parts, staged.date_columns))
-        db.execute(f"update {quote(staged.raw)} as r set {quote(staged.reason)} = d.reason from {t['date']} d "
-                   f"where {on} and d.reason is not null and {quote(staged.reason)} is null")
+        update_rows(db, staged, f"{quote(staged.reason)} = d.reason", f"{t['date']} d",
+                    f"{on} and d.reason is not null and {quote(staged.reason)} is null")

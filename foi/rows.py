@@ -1,15 +1,20 @@
 """A row-level release (kind: rows): one row per crime, into `cautions`.
 
 Each distinct value is cleaned once, and rows go to SQLite without per-cell Python:
-1. stage(): every original cell into raw_<release> with executemany, straight from the CSV parser;
-   then the distinct outcome values, dates and (code, description) pairs are read from SQLite,
-   each cleaned once in Python, and the decisions written to small tables (`outcome_values`,
-   `date_values`, `offence_matches`) that the site publishes;
-2. insert(): `cautions` gets the release in one INSERT ... SELECT, the raw rows joined to those
-   decisions. Columns the manifest does not map come along as columns of their own.
+1. stage(): every original cell to SQLite, straight from the CSV parser, 100 rows to an INSERT:
+   the cells no decision is made from (the crime reference, columns kept as given) in a temporary
+   table, each row with its line and the number of its combination of the cells that decide it
+   (outcome, age group, offence code and description, date: counted as the rows stream, Tally),
+   each combination's cells once in another, and the view raw_<release> reading both as one table;
+   then the distinct outcome values, dates and (code, description) pairs are each cleaned once in
+   Python, and the decisions written to small tables (`outcome_values`, `date_values`,
+   `offence_matches`) that the site publishes;
+2. insert(): `cautions` gets the release in one INSERT ... SELECT, each raw row joined to its
+   combination's decisions. Columns the manifest does not map come along as columns of their own.
 A problem stops the build at the release's first line that has it (file, line, column, what to do).
 """
 import re
+from itertools import chain, islice
 
 from . import clean, column_values, disclosure_rows, small_numbers
 from .errors import ReleaseError
@@ -17,7 +22,7 @@ from .loaded import Loaded
 from .read import HEADER_FIX, Table
 from .row_values import decide_outcomes, decide_values
 from .fields import ROW_FIELDS, header_key, match_columns, unique_column_names
-from .staged import DateColumns, Staged, as_list, column_sql, quote
+from .staged import DateColumns, Staged, as_list, column_sql, quote, raw_table_sql
 from .tally import Progress, Tally
 
 RAW_OWN_COLUMNS = ("source_line", "rejected_reason", "combination")
@@ -76,15 +81,18 @@ def stage(db, release, source, lookup, descriptions, show_progress):
         headers = [h for i, h in enumerate(all_headers) if i not in withheld]
         found, dates = fit_header(release, display, all_headers, headers, withheld, table.header_line)
         names, (line_col, reason_col, combination_col) = unique_column_names(headers, RAW_OWN_COLUMNS)
-        raw = create_raw(db, release, names, line_col, reason_col, combination_col)
-        insert_sql = (f"insert into {quote(raw)} ({', '.join(map(quote, [*names, line_col, combination_col]))}) "
-                      f"values ({', '.join('?' * (len(names) + 2))})")  # each row's cells, its line, its combination
         tally = Tally(found, dates.columns)
+        stored = [i for i in range(len(names)) if i not in tally.at]  # the cells no decision is made from
+        if not stored or len(set(tally.at)) < len(tally.at):
+            stored = None  # every cell in the one table
+        raw, rows_table = create_raw(db, release, names, line_col, reason_col, combination_col, stored)
+        cells = names if stored is None else [names[i] for i in stored]
         kept = [i for i in range(len(all_headers)) if i not in withheld]
         mapped_full = {kept[j] for j in [*found.values(), *dates.columns]}
         watch = column_values.Watch(all_headers, [i for i in range(len(all_headers)) if i not in mapped_full], withheld)
         bar = Progress(release["id"], source.lines) if show_progress and source.size > 3_000_000 and source.lines else None
-        db.conn.executemany(insert_sql, tally.records(watch.rows(table.rows()), bar))
+        insert_many(db, rows_table, [*cells, line_col, combination_col],  # each row's cells, line, combination
+                    tally.records(watch.rows(table.rows()), bar, stored))
         loaded.rows_read = tally.rows
         if bar:
             bar.done(loaded.rows_read)
@@ -102,13 +110,39 @@ def stage(db, release, source, lookup, descriptions, show_progress):
     staged = Staged(loaded, raw, line_col, reason_col, {f: names[i] for f, i in found.items()},
                     extra={names[i]: headers[i] for i in range(len(headers)) if i not in mapped},
                     headers=headers, found=found, dates=dates, date_columns=[names[i] for i in dates.columns],
-                    raw_columns=names, tally=tally, combination=combination_col)
+                    raw_columns=names, tally=tally, combination=combination_col, rows=rows_table)
     tally.finish()
+    if stored is not None:
+        combine(db, staged)
     loaded.disclosure = disclosure_rows.check_rows(db, staged, tally, watch, source.hidden, quote, notes)
     staged.kinds = decide_outcomes(db, staged, tally)
     loaded.disclosure += small_numbers.coarsen(db, staged, tally, lookup, quote, column_sql)
     decide_values(db, staged, tally, lookup, descriptions)
     return staged
+
+
+BATCH_ROWS = 100  # rows a statement: one INSERT of 100 rows costs SQLite less than 100 INSERTs of one
+
+
+def insert_many(db, table, columns, records):
+    """`records` (each a row's values for `columns`) into `table`, in their order, BATCH_ROWS to a
+    statement, and the last, shorter batch in one of its own."""
+    width = len(columns)
+    per = max(1, min(BATCH_ROWS, 30_000 // width))  # under SQLite's limit of 32,766 values a statement
+    sql = f"insert into {quote(table)} ({', '.join(map(quote, columns))}) values "
+    one = f"({', '.join('?' * width)})"
+    records, last = iter(records), []
+
+    def batches():
+        while True:
+            values = list(chain.from_iterable(islice(records, per)))
+            if len(values) < per * width:
+                last.append(values)
+                return
+            yield values
+    db.conn.executemany(sql + ", ".join([one] * per), batches())
+    if last and last[0]:
+        db.conn.execute(sql + ", ".join([one] * (len(last[0]) // width)), last[0])
 
 
 def header_test(mapping):
@@ -153,14 +187,33 @@ def fit_header(release, display, all_headers, headers, withheld, header_line):
     return found, dates
 
 
-def create_raw(db, release, names, line_col, reason_col, combination_col):
-    """Every cell as read, in a temporary table the decisions are made from; keep_raw() writes the
-    compact copy the database keeps, and the view of it named raw_<id>. Returns its name."""
+def create_raw(db, release, names, line_col, reason_col, combination_col, stored=None):
+    """Every cell as read, in temporary tables the decisions are made from: raw_<id> itself, or, with
+    `stored` (the indexes of the cells no decision is made from), a table of those cells alone, each
+    row numbering its combination of the others (Tally), which combine() puts back as the view
+    raw_<id> (a row's decided cells are a handful of values over and over: stored once, not a million
+    times). keep_raw() writes the compact copy the database keeps. Returns (raw_<id>, the rows' table)."""
     raw = "raw_" + release["id"].replace("-", "_")
-    db.execute(f"create temp table {quote(raw)} ({quote(line_col)} integer primary key, "
-               f"{''.join(f'{quote(n)} text, ' for n in names)}{quote(reason_col)} text, "
-               f"{quote(combination_col)} integer)")
-    return raw
+    rows = raw if stored is None else f"_rows_{raw}"
+    db.execute(raw_table_sql(rows, line_col, names if stored is None else [names[i] for i in stored], reason_col,
+                             combination_col))
+    return raw, rows
+
+
+def combine(db, staged):
+    """Each combination's cells in a temporary table by its number, and the view raw_<id>: every cell
+    of each raw row as read, by the same names, as one table of them would hold."""
+    coded = [staged.raw_columns[i] for i in staged.tally.at]
+    combined = f"temp.{quote('_combined_' + staged.raw)}"
+    number = quote(staged.combination)  # its number, by a name no header has
+    db.execute(f"create table {combined} ({number} integer primary key, {', '.join(f'{quote(c)} text' for c in coded)})")
+    insert_many(db, "_combined_" + staged.raw, [staged.combination, *coded],
+                ((i, *k) for i, k in enumerate(staged.tally.combinations)))
+    columns = [staged.line, *staged.raw_columns, staged.reason, staged.combination]
+    db.execute(f"create temp view {quote(staged.raw)} as select "
+               + ", ".join(f"{'c' if c in coded else 'r'}.{quote(c)} as {quote(c)}" for c in columns)
+               + f" from {quote(staged.rows)} r join {combined} c on c.{number} = r.{number}")
+    staged.combined = combined
 
 
 def check_rows_total(totals, loaded, display):

@@ -5,6 +5,7 @@ from . import clean, personal_data
 from .disclosure import Finding
 from .manifest import declared_offences
 from .fields import header_key
+from .staged import widen
 
 # headers of a column that places a crime below force level
 AREA_HEADERS = {"area", "district", "ward", "beat", "neighbourhood", "neighborhood", "lsoa", "lsoa name", "lsoa code",
@@ -89,6 +90,7 @@ def decide_coarsening(db, staged, tally, quote, areas, lines, by_date):
     db.execute("create temp table _identifying (line integer primary key)")
     db.conn.executemany("insert into _identifying values (?)", [(n,) for n in lines])
     date_column = quote(staged.date_columns[0])
+    widen(db, staged)  # rewritten in place, row by row
     db.execute("pragma secure_delete = on")
     db.execute(f"update {raw} set "
                + (f"{date_column} = (select month from _month where value = {date_column}), " if by_date else "")

@@ -29,6 +29,8 @@ class Staged:
     raw_columns: list = field(default_factory=list)  # the raw table's columns for the release's cells, in order
     tally: "Tally" = None
     combination: str = None       # the temporary raw table's column numbering each row's combination (Tally)
+    rows: str = None              # the temporary table the raw rows are in: `raw` itself, or their own cells'
+    combined: str = None          # ...with each combination's cells in this one, `raw` the view of both (rows.combine)
 
     @property
     def date_header(self):
@@ -108,3 +110,33 @@ def empty_error(staged, field_name, line):
     return ReleaseError(staged.loaded.display, f"{field_name.replace('_', ' ')} is empty",
                         "fill it in, or remove the row if it is not a crime", line=line,
                         column=staged.headers[staged.found[field_name]])
+
+
+def raw_table_sql(name, line, cells, reason, combination):
+    """A temporary table of raw rows: each row's line, the cells given, its rejected reason, its combination."""
+    return (f"create temp table {quote(name)} ({quote(line)} integer primary key, "
+            f"{''.join(f'{quote(n)} text, ' for n in cells)}{quote(reason)} text, {quote(combination)} integer)")
+
+
+def update_rows(db, staged, assignment, sources, where):
+    """UPDATE the raw rows, each row (`r`) joined to `sources` on `where`: the raw table itself, or the
+    rows' own table with each row's combination as `r` (it holds the cells `where` reads)."""
+    if staged.combined:
+        db.execute(f"update {quote(staged.rows)} as n set {assignment} from {staged.combined} r, {sources} "
+                   f"where r.{quote(staged.combination)} = n.{quote(staged.combination)} and {where}")
+    else:
+        db.execute(f"update {quote(staged.raw)} as r set {assignment} from {sources} where {where}")
+
+
+def widen(db, staged):
+    """Every cell of the raw rows in one table again, raw_<id>: before they are rewritten in place."""
+    if not staged.combined:
+        return
+    wide = f"_wide_{staged.raw}"
+    db.execute(raw_table_sql(wide, staged.line, staged.raw_columns, staged.reason, staged.combination))
+    db.execute(f"insert into temp.{quote(wide)} select * from temp.{quote(staged.raw)} order by {quote(staged.line)}")
+    db.execute(f"drop view temp.{quote(staged.raw)}")
+    db.execute(f"drop table temp.{quote(staged.rows)}")
+    db.execute(f"drop table {staged.combined}")
+    db.execute(f"alter table temp.{quote(wide)} rename to {quote(staged.raw)}")
+    staged.rows, staged.combined = staged.raw, None

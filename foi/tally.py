@@ -19,13 +19,17 @@ class Tally:
         self.fields = [f for f, i in zip(self.FIELDS, at) if i is not None]  # in the key's order, then the date
         self.positions = [present.index(i) if i is not None else None for i in at]
         self.key = itemgetter(*present)  # outcome and a date column are always there: a tuple
+        self.at = present  # the key's cells, by their index in a row
         self.seen = {}
         self.numbered = True  # each row carries its combination's number (not once recount() rewrote them)
 
-    def records(self, rows, bar=None):
-        """The rows as executemany takes them: each row's cells, then its line number and the number
-        of its combination (in the order the combinations first appear)."""
+    def records(self, rows, bar=None, kept=None):
+        """The rows as executemany takes them: each row's cells (only those at the indexes `kept`,
+        when given), then its line number and the number of its combination (in the order the
+        combinations first appear)."""
         key, seen = self.key, self.seen
+        one = kept[0] if kept is not None and len(kept) == 1 else None  # one cell (the crime reference): no call
+        pick = itemgetter(*kept) if kept is not None and len(kept) > 1 else None
         mark = bar.every if bar else float("inf")
         for line, cells in rows:
             k = key(cells)
@@ -36,6 +40,12 @@ class Tally:
                 counted[0] += 1
             if line > mark:
                 mark = bar.show(line, sum(v[0] for v in seen.values()))
+            if one is not None:
+                yield cells[one], line, counted[2]
+                continue
+            if pick:
+                yield (*pick(cells), line, counted[2])
+                continue
             cells.append(line)
             cells.append(counted[2])
             yield cells
@@ -47,15 +57,18 @@ class Tally:
         self.kinds, self.dates, self.offences, self.joint = dict(kinds or {}), {}, {}, {}
         # each combination by the number its rows carry; none once the rows were rewritten (coarsened)
         self.combinations = list(self.seen) if self.numbered else None
-        for k, (n, line, *_) in self.seen.items():
-            o, a, c, s = (k[p] if p is not None else "" for p in positions)
-            d = tuple(k[p] for p in parts)
-            ki = self.kinds.setdefault((o, a), len(self.kinds))
-            di = self.dates.setdefault(d, len(self.dates))
-            oi = self.offences.setdefault((c, s), len(self.offences))
-            counted = self.joint.get((ki, di, oi))
+        pad = [p if p is not None else -1 for p in positions]  # a field the release lacks: "", last in k + ("",)
+        kind_of, offence_of = itemgetter(pad[0], pad[1]), itemgetter(pad[2], pad[3])
+        date_of = itemgetter(*parts) if len(parts) > 1 else (lambda k, p=parts[0]: (k[p],)) if parts else lambda k: ()
+        kinds, dates, offences, joint = self.kinds, self.dates, self.offences, self.joint
+        for k, seen in self.seen.items():
+            n, line, padded = seen[0], seen[1], k + ("",)
+            ki = kinds.setdefault(kind_of(padded), len(kinds))
+            di = dates.setdefault(date_of(k), len(dates))
+            oi = offences.setdefault(offence_of(padded), len(offences))
+            counted = joint.get((ki, di, oi))
             if counted is None:
-                self.joint[ki, di, oi] = [n, line]
+                joint[ki, di, oi] = [n, line]
             else:
                 counted[0] += n
                 counted[1] = min(counted[1], line)
