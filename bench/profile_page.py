@@ -20,8 +20,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402
 from plugins import server_settings  # noqa: E402
 
-HEADERS = {}
-
 
 def make(db, inspect, ours):
     from datasette.app import Datasette
@@ -36,16 +34,16 @@ def make(db, inspect, ours):
                      settings=dict(server_settings.SETTINGS), **kwargs)
 
 
-async def measure(ds, path, requests, profile):
+async def measure(ds, path, requests, profile, headers=None):
     await ds.invoke_startup()
-    first = await ds.client.get(path, headers=HEADERS)
+    first = await ds.client.get(path, headers=headers)
     times = []
     profiler = cProfile.Profile() if profile else None
     for _ in range(requests):
         started = time.perf_counter()
         if profiler:
             profiler.enable()
-        response = await ds.client.get(path, headers=HEADERS)
+        response = await ds.client.get(path, headers=headers)
         if profiler:
             profiler.disable()
         times.append((time.perf_counter() - started) * 1000)
@@ -59,6 +57,8 @@ def main(argv=None):
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--top", type=int, default=20)
+    parser.add_argument("--accept-encoding", default="gzip",
+                        help="the Accept-Encoding sent (gzip, as browsers; identity, as serve_bench's loader)")
     args = parser.parse_args(argv)
     db = common.ensure_db(args.rows)
     work = common.OUT / f"profile_page_{args.rows}"
@@ -75,8 +75,9 @@ def main(argv=None):
         # timed without the profiler, then profiled
         restore = (lambda: None) if ours else common.without_site_plugins()  # the site's package is installed
         try:
-            status, size, times, _ = asyncio.run(measure(make(named, inspect, ours), path, args.requests, False))
-            _, _, _, profiler = asyncio.run(measure(make(named, inspect, ours), path, args.requests, True))
+            headers = {"Accept-Encoding": args.accept_encoding}
+            status, size, times, _ = asyncio.run(measure(make(named, inspect, ours), path, args.requests, False, headers))
+            _, _, _, profiler = asyncio.run(measure(make(named, inspect, ours), path, args.requests, True, headers))
         finally:
             restore()
         results[name] = (status, size, times, profiler)

@@ -85,8 +85,7 @@ def gzip_whole(body):
         return gzip_bytes(body)
     if body in _kept:
         _kept.move_to_end(body)
-        level, zipped = _kept[body]
-        if level != REPEATED_LEVEL:  # sent again: worth compressing harder, once
+        if _kept[body][0] != REPEATED_LEVEL:  # sent again: worth compressing harder, once
             _kept[body] = (REPEATED_LEVEL, gzip_bytes(body, REPEATED_LEVEL))
         return _kept[body][1]
     _kept[body] = (LEVEL, gzip_bytes(body))
